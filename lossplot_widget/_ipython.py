@@ -1,0 +1,39 @@
+"""Trailing flush at the end of every IPython cell (``post_run_cell``), registered once."""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from typing import Any, Protocol
+
+
+class _Flushable(Protocol):
+    def _flush_if_dirty(self) -> None: ...
+
+
+_watched: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_registered_on: Any = None
+
+
+def _post_run_cell(*_args: Any) -> None:
+    for widget in list(_watched):
+        try:
+            widget._flush_if_dirty()
+        except Exception as exc:  # never break the user's cell over a plot
+            print(f"lossplot_widget: final redraw failed: {exc!r}", file=sys.stderr)
+
+
+def watch(widget: _Flushable) -> None:
+    """Flush ``widget`` after each cell of the running IPython shell, if there is one."""
+    global _registered_on
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    if _registered_on is not shell:
+        shell.events.register("post_run_cell", _post_run_cell)
+        _registered_on = shell
+    _watched.add(widget)

@@ -1,0 +1,106 @@
+"""Validation and coercion of logged values, steps, epochs and metric names.
+
+Everything here is cheap and allocation-free on the hot path: Python floats pass
+through untouched, torch tensors are detached but *not* copied to the host (that
+happens once per frame, in :mod:`lossplot_widget.history`).
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+from typing import Any
+
+import numpy as np
+
+_PREVIEW = 60
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 3] + "..."
+
+
+def check_name(name: Any) -> str:
+    """Return ``name`` if it is a usable metric name, else raise ``TypeError``/``ValueError``."""
+    if not isinstance(name, str):
+        raise TypeError(f"metric names must be str, got {type(name).__name__}: {_preview(name)}")
+    if not name:
+        raise ValueError("metric names must be non-empty strings")
+    return name
+
+
+def torch_tensor_type() -> Any:
+    """The ``torch.Tensor`` class if torch is already imported, else ``None`` (never imports torch)."""
+    torch = sys.modules.get("torch")
+    return getattr(torch, "Tensor", None) if torch is not None else None
+
+
+def coerce_value(name: str, value: Any) -> Any:
+    """Return a ``float`` or a detached 0-d torch tensor for ``value``.
+
+    Raises ``TypeError`` for non-numbers (str, None, bool, complex) and
+    ``ValueError`` for arrays/tensors with more than one element.
+
+    >>> coerce_value("loss", 1)
+    1.0
+    """
+    cls = type(value)
+    if cls is float:
+        return value
+    if cls is int:
+        return float(value)
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"metric {name!r}: expected a real number, got bool {value!r}")
+    if isinstance(value, (np.floating, np.integer)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "fiu":
+            raise TypeError(
+                f"metric {name!r}: expected a real number, got an array of dtype {value.dtype}"
+            )
+        if value.size != 1:
+            raise ValueError(
+                f"metric {name!r}: expected a scalar, got an array of shape {value.shape}"
+            )
+        return float(value.reshape(()))
+    tensor_cls = torch_tensor_type()
+    if tensor_cls is not None and isinstance(value, tensor_cls):
+        if value.numel() != 1:
+            raise ValueError(
+                f"metric {name!r}: expected a scalar, got a tensor of shape {tuple(value.shape)}"
+            )
+        if value.is_complex() or value.dtype == sys.modules["torch"].bool:
+            raise TypeError(
+                f"metric {name!r}: expected a real number, got a tensor of dtype {value.dtype}"
+            )
+        # detach: never keep the autograd graph alive; no host sync happens here.
+        return value.detach().reshape(())
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return float(value)
+    if isinstance(value, numbers.Integral):
+        return float(int(value))
+    raise TypeError(
+        f"metric {name!r}: expected a real number (int, float, numpy scalar or 0-d tensor), "
+        f"got {type(value).__name__}: {_preview(value)}"
+    )
+
+
+def coerce_step(step: Any) -> int:
+    """Return ``step`` as a Python int; raise ``TypeError`` for anything but an integer."""
+    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)):
+        raise TypeError(f"step must be an integer, got {type(step).__name__}: {_preview(step)}")
+    step = int(step)
+    if not -(2**63) <= step < 2**63:
+        raise ValueError(f"step {step} does not fit in 64 bits")
+    return step
+
+
+def coerce_epoch(epoch: Any) -> float:
+    """Return ``epoch`` as a finite float (fractional epochs are allowed)."""
+    if isinstance(epoch, (bool, np.bool_)) or not isinstance(epoch, (numbers.Real, np.number)):
+        raise TypeError(f"epoch must be a number, got {type(epoch).__name__}: {_preview(epoch)}")
+    value = float(epoch)
+    if not np.isfinite(value):
+        raise ValueError(f"epoch must be finite, got {value!r}")
+    return value

@@ -1,0 +1,93 @@
+"""History in and out: CSV (long form, exact round trip), dict and pandas.
+
+>>> import io
+>>> from lossplot_widget.history import History
+>>> h = History(); _ = h.append({"loss": 0.1}, 3, 0.0)
+>>> buf = io.StringIO(); write_csv(h, buf); buf.getvalue().splitlines()[1].split(",")[:3]
+['loss', '3', '0.0']
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from contextlib import contextmanager
+from typing import IO, Any, Iterator
+
+import numpy as np
+
+from .history import History
+
+COLUMNS = ("metric", "step", "epoch", "time", "value")
+
+
+@contextmanager
+def _open(path: Any, mode: str) -> Iterator[IO[str]]:
+    if hasattr(path, "write" if "w" in mode else "read"):
+        yield path
+    else:
+        with open(os.fspath(path), mode, newline="", encoding="utf-8") as fh:
+            yield fh
+
+
+def write_csv(history: History, path: Any) -> None:
+    """Write every point; floats as ``repr`` so reading them back is exact."""
+    history.commit()
+    with _open(path, "w") as fh, history.lock:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for name in history.names:
+            s = history[name]
+            for row in zip(s.steps.tolist(), s.epochs.tolist(), s.times.tolist(), s.values.tolist()):
+                writer.writerow((name, row[0], repr(row[1]), repr(row[2]), repr(row[3])))
+
+
+def read_csv_into(history: History, path: Any) -> None:
+    """Load a file written by :func:`write_csv` into ``history``."""
+    columns: dict[str, tuple[list, list, list, list]] = {}
+    with _open(path, "r") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMNS:
+            raise ValueError(f"not a lossplot_widget CSV: expected header {','.join(COLUMNS)}, got {header!r}")
+        for lineno, row in enumerate(reader, start=2):
+            if len(row) != len(COLUMNS):
+                raise ValueError(f"line {lineno}: expected {len(COLUMNS)} fields, got {len(row)}")
+            name, step, epoch, t, value = row
+            cols = columns.setdefault(name, ([], [], [], []))
+            try:
+                cols[0].append(int(step))
+                cols[1].append(float(epoch))
+                cols[2].append(float(t))
+                cols[3].append(float(value))
+            except ValueError as exc:
+                raise ValueError(f"line {lineno}: {exc}") from None
+    for name, (steps, epochs, times, values) in columns.items():
+        history.load(name, steps, epochs, times, values)
+
+
+def to_pandas(history: History) -> Any:
+    """A long-form DataFrame with columns metric, step, epoch, time, value."""
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("to_pandas() needs pandas: pip install pandas") from exc
+    history.commit()
+    frames = []
+    with history.lock:
+        for name in history.names:
+            s = history[name]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "metric": name,
+                        "step": s.steps.copy(),
+                        "epoch": s.epochs,
+                        "time": s.times.astype(np.float64),
+                        "value": s.values.copy(),
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame({c: [] for c in COLUMNS})
+    return pd.concat(frames, ignore_index=True)

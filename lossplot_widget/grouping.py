@@ -1,0 +1,75 @@
+"""Which panel a metric is drawn in.
+
+Training and validation twins share a panel: ``loss``/``val_loss``,
+``acc``/``val_acc``, ``train/x``/``val/x``, ``train_x``/``val_x``.
+
+>>> panel_of("val_loss"), panel_of("train/acc"), panel_of("valid_f1")
+('loss', 'acc', 'f1')
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+_PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval")
+_SEPARATORS = ("_", "/", "-", ".")
+
+
+def panel_of(name: str) -> str:
+    """The panel key of metric ``name``: the name without a train/val/test prefix."""
+    lowered = name.lower()
+    for prefix in _PREFIXES:
+        for sep in _SEPARATORS:
+            head = prefix + sep
+            if lowered.startswith(head) and len(name) > len(head):
+                return name[len(head) :]
+    return name
+
+
+def is_validation(name: str) -> bool:
+    """True for ``val_*``-like names (drawn dashed beside their training twin)."""
+    lowered = name.lower()
+    return any(
+        lowered.startswith(p + s) for p in ("val", "valid", "validation", "test", "eval") for s in _SEPARATORS
+    )
+
+
+GroupsArg = Mapping[str, Sequence[str]] | Sequence[Sequence[str]] | None
+
+
+def normalize_groups(groups: GroupsArg) -> dict[str, str]:
+    """Turn ``groups=`` into ``{metric: panel title}``; validate its shape.
+
+    ``groups`` is ``{"title": ["m1", "m2"]}`` or ``[["m1", "m2"], ["m3"]]`` (titled by their first metric).
+    """
+    if groups is None:
+        return {}
+    if isinstance(groups, Mapping):
+        items = list(groups.items())
+    elif isinstance(groups, (list, tuple)):
+        items = []
+        for members in groups:
+            if isinstance(members, str) or not isinstance(members, (list, tuple)) or not members:
+                raise TypeError(f"groups must be lists of metric names, got {members!r}")
+            items.append((members[0], members))
+    else:
+        raise TypeError(f"groups must be a dict or a list of lists, got {type(groups).__name__}")
+    mapping: dict[str, str] = {}
+    for title, members in items:
+        if not isinstance(title, str) or isinstance(members, str):
+            raise TypeError(f"groups: expected str title -> list of names, got {title!r}: {members!r}")
+        for member in members:
+            if not isinstance(member, str):
+                raise TypeError(f"groups: metric names must be str, got {member!r}")
+            if member in mapping:
+                raise ValueError(f"groups: metric {member!r} is in two groups")
+            mapping[member] = title
+    return mapping
+
+
+def assign_panels(names: Sequence[str], overrides: Mapping[str, str]) -> dict[str, list[str]]:
+    """``{panel title: [metric, ...]}`` in first-seen order."""
+    panels: dict[str, list[str]] = {}
+    for name in names:
+        panels.setdefault(overrides.get(name) or panel_of(name), []).append(name)
+    return panels

@@ -1,0 +1,253 @@
+"""LiveLossWidget: log scalars from a training loop and watch them live in Jupyter.
+
+Data flows one way: ``log()`` -> :class:`~lossplot_widget.history.History` ->
+:class:`~lossplot_widget.throttle.Throttle` -> :class:`~lossplot_widget.frames.FrameBuilder`
+-> :class:`~lossplot_widget.view.PlotView` (bqplot marks).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Mapping
+
+import traitlets
+
+from . import _ipython, export
+from ._values import check_name, coerce_epoch, coerce_step, coerce_value
+from .frames import X_AXES, FrameBuilder, FrameOptions
+from .grouping import GroupsArg, normalize_groups
+from .history import History
+from .throttle import Throttle
+
+
+class LiveLossWidget(traitlets.HasTraits):
+    """Live training curves for Jupyter, JupyterLab and Voilà.
+
+    Parameters
+    ----------
+    groups : dict or list of lists, optional
+        Which metrics share a panel, e.g. ``{"losses": ["loss", "val_loss", "aux"]}``.
+        Metrics not named are grouped automatically (``loss`` with ``val_loss``, ...).
+    height : str
+        CSS height of each panel.
+    **traits
+        ``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``.
+
+    Examples
+    --------
+    >>> w = LiveLossWidget(smoothing=0.0)
+    >>> for step in range(3):
+    ...     w.log(loss=1.0 / (step + 1))
+    >>> w.history["loss"].values.tolist()
+    [1.0, 0.5, 0.3333333333333333]
+    """
+
+    smoothing = traitlets.Float(0.6, help="TensorBoard-style EMA weight in [0, 1); 0 = off").tag(sync=False)
+    log_y = traitlets.Bool(False, help="logarithmic y axes (values <= 0 are drawn as gaps)")
+    x_axis = traitlets.Enum(X_AXES, default_value="step", help="x axis: step, epoch or time")
+    max_points = traitlets.Int(2000, help="at most this many points per line per frame")
+    refresh_interval = traitlets.Float(0.25, help="minimum seconds between two frames")
+
+    def __init__(self, *, groups: GroupsArg = None, height: str = "300px", **traits: Any) -> None:
+        self.history = History()
+        self.height = height
+        self._groups = normalize_groups(groups)
+        self._builder = FrameBuilder(self.history)
+        self._throttle = Throttle()
+        self._view: Any = None
+        self._drawn_version = -1
+        self._render_lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()
+        self.frames_sent = 0
+        super().__init__(**traits)
+        self._throttle.interval = self.refresh_interval
+        _ipython.watch(self)
+
+    # ------------------------------------------------------------------ traits
+    @traitlets.validate("smoothing")
+    def _check_smoothing(self, proposal: Any) -> float:
+        value = proposal["value"]
+        if not 0.0 <= value < 1.0:
+            raise traitlets.TraitError(f"smoothing must be in [0, 1), got {value!r}")
+        return value
+
+    @traitlets.validate("max_points")
+    def _check_max_points(self, proposal: Any) -> int:
+        if proposal["value"] < 16:
+            raise traitlets.TraitError(f"max_points must be at least 16, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.observe("refresh_interval")
+    def _interval_changed(self, change: Any) -> None:
+        self._throttle.interval = change["new"]
+
+    @traitlets.observe("smoothing", "log_y", "x_axis", "max_points")
+    def _options_changed(self, change: Any) -> None:
+        self.flush()
+
+    # ----------------------------------------------------------------- logging
+    def log(
+        self,
+        values: Mapping[str, Any] | None = None,
+        /,
+        *,
+        step: int | None = None,
+        epoch: float | None = None,
+        **metrics: Any,
+    ) -> None:
+        """Record one value per metric at ``step`` (default: the next step).
+
+        Values may be Python or numpy numbers or 0-d torch tensors (no GPU sync
+        per call). A call that raises records nothing.
+
+        >>> w = LiveLossWidget()
+        >>> w.log(loss=0.9)
+        >>> w.log({"loss": 0.7, "val_loss": 0.8}, step=10, epoch=1)
+        """
+        if values is not None:
+            if not isinstance(values, Mapping):
+                raise TypeError(f"log() takes a mapping of metric -> value, got {type(values).__name__}")
+            if metrics:
+                clash = set(values) & set(metrics)
+                if clash:
+                    raise ValueError(f"metric(s) given twice: {sorted(map(str, clash))}")
+                values = {**values, **metrics}
+        else:
+            values = metrics
+        if not values:
+            raise ValueError("log() needs at least one metric, e.g. w.log(loss=0.5)")
+        clean = {check_name(name): coerce_value(name, v) for name, v in values.items()}
+        if step is not None:
+            step = coerce_step(step)
+        if epoch is not None:
+            epoch = coerce_epoch(epoch)
+        self.history.append(clean, step, epoch)
+        self._maybe_draw()
+
+    def log_epoch(self, values: Mapping[str, Any] | None = None, /, **metrics: Any) -> None:
+        """Record end-of-epoch metrics (e.g. validation) at the current step, then start the next epoch.
+
+        >>> w = LiveLossWidget()
+        >>> w.log(loss=0.9); w.log(loss=0.8)
+        >>> w.log_epoch(val_loss=0.85)
+        >>> w.history["val_loss"].steps.tolist(), w.history.epoch
+        ([1], 1.0)
+        """
+        h = self.history
+        with h.lock:
+            step = h.last_step if h.last_step is not None else 0
+            epoch = h.epoch
+            self.log(values, step=step, epoch=epoch, **metrics)
+            h.epoch = epoch + 1
+
+    # ---------------------------------------------------------------- drawing
+    @property
+    def dirty(self) -> bool:
+        """True while something logged is not drawn yet."""
+        return self.history.version != self._drawn_version
+
+    def _maybe_draw(self) -> None:
+        now = time.monotonic()
+        if self._throttle.due(now):
+            self._draw(blocking=False)
+        elif self._timer is None:
+            self._schedule(self._throttle.wait(now))
+
+    def _schedule(self, delay: float) -> None:
+        with self._timer_lock:
+            if self._timer is None:
+                timer = threading.Timer(delay + 0.005, self._on_timer)
+                timer.daemon = True
+                self._timer = timer
+                timer.start()
+
+    def _on_timer(self) -> None:
+        with self._timer_lock:
+            self._timer = None
+        if self.dirty:
+            now = time.monotonic()
+            if self._throttle.due(now):
+                self._draw(blocking=False)
+            if self.dirty:
+                self._schedule(max(self._throttle.wait(time.monotonic()), 0.01))
+
+    def _options(self) -> FrameOptions:
+        return FrameOptions(
+            smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis,
+            max_points=self.max_points, groups=self._groups,
+        )
+
+    def _draw(self, blocking: bool) -> None:
+        if not self._render_lock.acquire(blocking=blocking):
+            return
+        try:
+            start = time.monotonic()
+            version = self.history.version
+            if self._view is not None:
+                options = self._options()
+                frame = self._builder.build(options)
+                self._view.apply(frame, options)
+                self.frames_sent += 1
+            self._drawn_version = version
+            end = time.monotonic()
+            self._throttle.sent(end, end - start)
+        finally:
+            self._render_lock.release()
+
+    def flush(self) -> None:
+        """Draw everything logged so far now (also runs after each cell, on ``close()`` and ``with``)."""
+        self._draw(blocking=True)
+
+    def _flush_if_dirty(self) -> None:
+        if self.dirty:
+            self.flush()
+
+    # ------------------------------------------------------------- display
+    @property
+    def widget(self) -> Any:
+        """The ipywidgets layout showing the curves (created on first use)."""
+        if self._view is None:
+            from .view import PlotView
+
+            self._view = PlotView(self)
+            self._drawn_version = -1
+            self.flush()
+        return self._view.root
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Close the view (history is kept; logging continues; displaying again shows everything)."""
+        self.flush()
+        view, self._view = self._view, None
+        if view is not None:
+            view.close()
+
+    def __enter__(self) -> "LiveLossWidget":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.flush()
+
+    # ------------------------------------------------------------ data out
+    def to_dict(self) -> dict[str, dict[str, list]]:
+        """Every logged point: ``{metric: {"step", "epoch", "time", "value"}}``."""
+        return self.history.to_dict()
+
+    def to_csv(self, path: Any) -> None:
+        """Write every point to ``path`` in long form (metric, step, epoch, time, value); exact round trip."""
+        export.write_csv(self.history, path)
+
+    def to_pandas(self) -> Any:
+        """A long-form ``pandas.DataFrame`` (pandas is optional)."""
+        return export.to_pandas(self.history)
+
+    @classmethod
+    def from_csv(cls, path: Any, **kwargs: Any) -> "LiveLossWidget":
+        """Recreate a widget (same values, steps and epochs) from :meth:`to_csv` output."""
+        w = cls(**kwargs)
+        export.read_csv_into(w.history, path)
+        return w

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lossplot_widget.smoothing import EmaState, ema_smooth
+
+
+def tensorboard_reference(values, weight):
+    """TensorBoard's vz_line_chart2 resmoothing, transcribed step by step (JS numbers are doubles)."""
+    last = 0.0 if len(values) else math.nan
+    num_accum = 0
+    is_constant = all(v == values[0] for v in values)
+    out = []
+    for next_val in values:
+        if is_constant or not math.isfinite(next_val):
+            out.append(next_val)
+        else:
+            last = last * weight + (1 - weight) * next_val
+            num_accum += 1
+            debias = 1.0
+            if weight != 1.0:
+                debias = 1.0 - math.pow(weight, num_accum)
+            out.append(last / debias)
+    return out
+
+
+SEQUENCES = [
+    [1.0, 2.0, 3.0, 4.0],
+    [5.0, 5.0, 5.0],
+    [0.3, float("nan"), 0.2, float("inf"), 0.1],
+    list(np.random.default_rng(0).normal(size=500)),
+    [1e308, -1e308, 1e-308, 5e-324],
+]
+
+
+@pytest.mark.parametrize("values", SEQUENCES)
+@pytest.mark.parametrize("weight", [0.0, 0.25, 0.6, 0.99, 0.999])
+def test_bit_identical_to_tensorboard(values, weight):
+    ours = ema_smooth(values, weight)
+    ref = np.array(tensorboard_reference(values, weight))
+    np.testing.assert_array_equal(ours, ref)  # exact, NaN == NaN
+
+
+def test_incremental_equals_whole():
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=1000)
+    state = EmaState(0.9)
+    for end in (1, 2, 50, 51, 700, 1000):
+        partial = state.update(values[:end])
+    np.testing.assert_array_equal(partial, ema_smooth(values, 0.9))
+
+
+def test_constant_then_varying_becomes_smoothed():
+    state = EmaState(0.5)
+    np.testing.assert_array_equal(state.update(np.array([2.0, 2.0])), [2.0, 2.0])
+    out = state.update(np.array([2.0, 2.0, 4.0]))
+    np.testing.assert_array_equal(out, tensorboard_reference([2.0, 2.0, 4.0], 0.5))
+
+
+def test_weight_is_validated():
+    with pytest.raises(ValueError):
+        EmaState(1.5)
