@@ -14,8 +14,10 @@ array([0.5])
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -94,9 +96,11 @@ class Series:
         self._steps = _Column(np.int64)
         self._values = _Column(np.float64)
         self._times = _Column(np.float32)  # seconds since the history started
-        self._buf_steps: list[int] = []
-        self._buf_values: list[Any] = []
-        self._buf_times: list[float] = []
+        # (step, value, time) tuples: one list.append per point is atomic even under KeyboardInterrupt
+        self._buf: list[tuple[int, Any, float]] = []
+        #: indices where a point's step is <= the step before it (a restarted or repeated step)
+        self.restarts: list[int] = []
+        self._last_step: int | None = None
         #: run-length encoded epochs: (index of first point, epoch)
         self.epoch_runs: list[tuple[int, float]] = []
         self._min = (np.inf, 0)
@@ -105,26 +109,32 @@ class Series:
         self.version = 0  # bumps on every commit that adds points
 
     def __len__(self) -> int:
-        return self._values.size + len(self._buf_values)
+        return self._values.size + len(self._buf)
 
     def _append(self, step: int, value: Any, t: float, epoch: float) -> None:
         if not self.epoch_runs or self.epoch_runs[-1][1] != epoch:
             self.epoch_runs.append((len(self), epoch))
-        self._buf_steps.append(step)
-        self._buf_values.append(value)
-        self._buf_times.append(t)
+        self._buf.append((step, value, t))
 
     def _commit(self) -> None:
-        if not self._buf_values:
+        """Move the buffer into the columns. Callers defer KeyboardInterrupt around it."""
+        if not self._buf:
             return
-        values = _to_float_array(self._buf_values)
-        steps = np.array(self._buf_steps, dtype=np.int64)
+        buf = self._buf
+        steps_t, values_t, times_t = zip(*buf)
+        values = _to_float_array(list(values_t))
+        steps = np.array(steps_t, dtype=np.int64)
+        times = np.array(times_t, dtype=np.float32)
+        base = self._values.size
         self._values.extend(values)
         self._steps.extend(steps)
-        self._times.extend(np.array(self._buf_times, dtype=np.float32))
-        self._buf_steps.clear()
-        self._buf_values.clear()
-        self._buf_times.clear()
+        self._times.extend(times)
+        del buf[: len(steps)]
+        back = np.flatnonzero(np.diff(steps) <= 0) + 1
+        if self._last_step is not None and steps[0] <= self._last_step:
+            self.restarts.append(base)
+        self.restarts.extend((back + base).tolist())
+        self._last_step = int(steps[-1])
         finite = np.isfinite(values)
         if self._nonfinite is None and not finite.all():
             i = int(np.argmin(finite))
@@ -163,6 +173,37 @@ class Series:
         labels = [e for _, e in self.epoch_runs][: len(starts)]
         return np.repeat(np.array(labels, dtype=np.float64), np.subtract(ends, starts))
 
+    def visible_ranges(self) -> list[tuple[int, int]]:
+        """Index ranges ``[start, stop)`` drawn after applying the restart rule.
+
+        When a step arrives that is <= the previous step (a resumed run, a repeated
+        step), the new points *replace* the older points from that step on: the
+        drawn line holds, for every step, the most recently logged value, and x
+        never goes backwards. The history itself keeps every point.
+
+        >>> s = Series("loss")
+        >>> for i, st in enumerate([0, 1, 2, 3, 2, 3, 4]): s._append(st, float(i), 0.0, 0.0)
+        >>> s._commit(); s.visible_ranges()
+        [(0, 2), (4, 7)]
+        """
+        n = self._values.size
+        if not self.restarts:
+            return [(0, n)] if n else []
+        starts = [0, *self.restarts]
+        stops = [*self.restarts, n]
+        steps = self._steps.data
+        ranges: list[tuple[int, int]] = []
+        cut: int | None = None
+        for start, stop in zip(reversed(starts), reversed(stops)):
+            if cut is not None:
+                # steps are increasing within a segment: keep the prefix below the cut
+                stop = start + int(np.searchsorted(steps[start:stop], cut, side="left"))
+            if stop > start:
+                ranges.append((start, stop))
+            first = int(steps[start])
+            cut = first if cut is None else min(cut, first)
+        return ranges[::-1]
+
     def stats(self) -> Stats:
         n = self._values.size
         if n == 0:
@@ -184,6 +225,34 @@ class Series:
             first_nonfinite_value=None if nonfinite is None else nonfinite[1],
             rate=rate,
         )
+
+
+@contextmanager
+def defer_interrupts() -> Iterator[None]:
+    """Hold a KeyboardInterrupt (SIGINT) that arrives inside the block until the block is done.
+
+    Only the main thread receives SIGINT; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except ValueError:  # pragma: no cover - no signal support here
+        yield
+        return
+    if previous is not signal.default_int_handler:
+        # someone else handles SIGINT (e.g. a debugger): leave it alone
+        yield
+        return
+    received: list[Any] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -212,6 +281,7 @@ class History:
         """Append already-validated ``values`` at ``step``; return the step used."""
         now = time.time()
         with self.lock:
+            self.version += 1  # first: an interrupted call still reads as "something to draw"
             if self.t0 is None:
                 self.t0 = now
             if step is None:
@@ -229,9 +299,9 @@ class History:
                 if s is None:
                     s = series[name] = Series(name)
                 s._append(step, value, t, ep)
-                if len(s._buf_values) >= COMMIT_EVERY:
-                    s._commit()
-            self.version += 1
+                if len(s._buf) >= COMMIT_EVERY:
+                    with defer_interrupts():
+                        s._commit()
             return step
 
     def load(self, name: str, steps: Any, epochs: Any, times: Any, values: Any) -> None:
@@ -252,14 +322,16 @@ class History:
 
     def commit(self) -> None:
         """Move buffered points (and deferred tensors) into the numpy columns."""
-        with self.lock:
+        with self.lock, defer_interrupts():
             for s in self._series.values():
                 s._commit()
 
     def __getitem__(self, name: str) -> Series:
         with self.lock:
             s = self._series[name]
-            s._commit()
+            if s._buf:
+                with defer_interrupts():
+                    s._commit()
             return s
 
     def __contains__(self, name: object) -> bool:

@@ -63,7 +63,7 @@ def test_requires_grad_is_detached_and_graph_freed():
     loss = y.sum()
     del y
     w.log(loss=loss)
-    stored = w.history._series["loss"]._buf_values[0]
+    stored = w.history._series["loss"]._buf[0][1]
     assert not stored.requires_grad and stored.grad_fn is None
     del loss
     gc.collect()
