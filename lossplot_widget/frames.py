@@ -20,9 +20,11 @@ import numpy as np
 from .decimate import minmax_indices
 from .grouping import assign_panels
 from .history import History, Series, Stats
-from .smoothing import EmaState
+from .smoothing import EmaState, ema_smooth
 
 X_AXES = ("step", "epoch", "time")
+#: magnitudes beyond this are drawn clipped (the history keeps them exactly)
+DRAW_LIMIT = 1e307
 X_LABELS = {"step": "step", "epoch": "epoch", "time": "wall-clock time (s)"}
 
 
@@ -51,6 +53,7 @@ class SeriesFrame:
     readout_y: np.ndarray
     hidden_nonpositive: int
     count: int
+    clipped: int = 0
 
 
 @dataclass
@@ -119,14 +122,21 @@ class FrameBuilder:
 
     def _series_frame(self, s: Series, options: FrameOptions) -> SeriesFrame:
         steps, values = s.steps, s.values
+        keep = None
+        if s.restarts:  # a resumed/repeated step: newer points replace older ones (Series.visible_ranges)
+            keep = np.concatenate([np.arange(a, b) for a, b in s.visible_ranges()])
+            steps, values = steps[keep], values[keep]
         if options.x_axis == "step":
             x = steps.astype(np.float64)
         elif options.x_axis == "time":
-            x = s.times.astype(np.float64)
+            x = s.times.astype(np.float64) if keep is None else s.times[keep].astype(np.float64)
         else:
-            x = _epoch_x(self.history, s, steps.astype(np.float64))
+            x = _epoch_x(self.history, s, s.steps.astype(np.float64))
+            x = x if keep is None else x[keep]
         weight = float(options.smoothing)
-        smooth = self._smoothed(s.name, values, weight) if weight > 0 else None
+        smooth = None
+        if weight > 0:
+            smooth = self._smoothed(s.name, values, weight) if keep is None else ema_smooth(values, weight)
         y = values
         hidden = 0
         if options.log_y:
@@ -141,10 +151,18 @@ class FrameBuilder:
             y = np.where(np.isfinite(y), y, np.nan)
             if smooth is not None:
                 smooth = np.where(np.isfinite(smooth), smooth, np.nan)
+        # the browser's linear scale overflows on a domain wider than the largest double: clip for drawing
+        if values.size and (np.nanmax(np.abs(np.where(np.isfinite(y), y, 0.0))) > DRAW_LIMIT):
+            clipped = int((np.abs(np.where(np.isfinite(y), y, 0.0)) > DRAW_LIMIT).sum())
+            y = np.clip(y, -DRAW_LIMIT, DRAW_LIMIT)
+            if smooth is not None:
+                smooth = np.clip(smooth, -DRAW_LIMIT, DRAW_LIMIT)
+        else:
+            clipped = 0
         rx, ry = _decimate(x, y if smooth is None else smooth, options.readout_points)
         dx, dy = _decimate(x, y, options.max_points)
         if smooth is None:
             sx = sy = np.empty(0)
         else:
             sx, sy = _decimate(x, smooth, options.max_points)
-        return SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(values))
+        return SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), clipped)

@@ -52,7 +52,9 @@ class _SeriesMarks:
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], line_style=style,
             stroke_width=2.0,
         )
-        tooltip = bqplot.Tooltip(fields=["x", "y"], formats=[".6g", ".6g"], labels=["x", name])
+        # a tooltip label is browser-rendered text: use the name only when it holds no markup characters
+        label = name if not set(name) & set("<>&\"'") else "value"
+        tooltip = bqplot.Tooltip(fields=["x", "y"], formats=[".6g", ".6g"], labels=["x", label])
         self.readout = bqplot.Scatter(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], default_size=24,
             opacities=[0.0], tooltip=tooltip, interactions={"hover": "tooltip"},
@@ -198,6 +200,10 @@ def render_notes(frame: Frame) -> str:
             )
     for series in frame.panels.values():
         for sf in series:
+            if sf.clipped:
+                items.append(
+                    f"{sf.clipped} value(s) of <b>{html.escape(sf.name)}</b> beyond &plusmn;1e307 are drawn clipped"
+                )
             if sf.hidden_nonpositive:
                 items.append(
                     f"log scale: {sf.hidden_nonpositive} value(s) &le; 0 of <b>{html.escape(sf.name)}</b> "
