@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 
 class _Flushable(Protocol):
-    def _flush_if_dirty(self) -> None: ...
+    def _after_cell(self) -> None: ...
 
 
 _watched: "weakref.WeakSet[Any]" = weakref.WeakSet()
@@ -18,7 +18,7 @@ _registered_on: Any = None
 def _post_run_cell(*_args: Any) -> None:
     for widget in list(_watched):
         try:
-            widget._flush_if_dirty()
+            widget._after_cell()
         except Exception as exc:  # never break the user's cell over a plot
             print(f"lossplot_widget: final redraw failed: {exc!r}", file=sys.stderr)
 

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Mapping
+import uuid
+import warnings
+from typing import Any, Iterable, Iterator, Mapping, TypeVar
 
 import traitlets
 
-from . import _ipython, export
+from . import _ipython, export, static
 from ._values import check_name, coerce_epoch, coerce_step, coerce_value
+from .control import RunControl
 from .frames import X_AXES, FrameBuilder, FrameOptions
 from .grouping import GroupsArg, normalize_groups
-from .history import History
+from .history import History, defer_interrupts
 from .throttle import Throttle
+
+T = TypeVar("T")
 
 
 class LiveLossWidget(traitlets.HasTraits):
@@ -49,8 +54,11 @@ class LiveLossWidget(traitlets.HasTraits):
     max_points = traitlets.Int(2000, help="at most this many points per line per frame")
     refresh_interval = traitlets.Float(0.25, help="minimum seconds between two frames")
 
-    def __init__(self, *, groups: GroupsArg = None, height: str = "300px", **traits: Any) -> None:
+    def __init__(
+        self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None, **traits: Any
+    ) -> None:
         self.history = History()
+        self._control = RunControl(hooks=control_hooks)  # Stop/Pause; see control.py
         self.height = height
         self._groups = normalize_groups(groups)
         self._builder = FrameBuilder(self.history)
@@ -61,6 +69,11 @@ class LiveLossWidget(traitlets.HasTraits):
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
         self.frames_sent = 0
+        self.draw_error: Exception | None = None
+        self._warned = False
+        self._display_id = f"lossplot-{uuid.uuid4().hex}"
+        self._displayed = False
+        self._static_version = -1
         super().__init__(**traits)
         self._throttle.interval = self.refresh_interval
         _ipython.watch(self)
@@ -125,6 +138,9 @@ class LiveLossWidget(traitlets.HasTraits):
             epoch = coerce_epoch(epoch)
         self.history.append(clean, step, epoch)
         self._maybe_draw()
+        run = self._control.run
+        if run is None or run.pause.is_set():  # a new run begins, or Pause was clicked
+            self._control_point()
 
     def log_epoch(self, values: Mapping[str, Any] | None = None, /, **metrics: Any) -> None:
         """Record end-of-epoch metrics (e.g. validation) at the current step, then start the next epoch.
@@ -141,6 +157,7 @@ class LiveLossWidget(traitlets.HasTraits):
             epoch = h.epoch
             self.log(values, step=step, epoch=epoch, **metrics)
             h.epoch = epoch + 1
+        self._control_point()  # a pause waits here, not while holding the history lock
 
     # ---------------------------------------------------------------- drawing
     @property
@@ -180,21 +197,29 @@ class LiveLossWidget(traitlets.HasTraits):
         )
 
     def _draw(self, blocking: bool) -> None:
-        if not self._render_lock.acquire(blocking=blocking):
-            return
-        try:
-            start = time.monotonic()
-            version = self.history.version
-            if self._view is not None:
-                options = self._options()
-                frame = self._builder.build(options)
-                self._view.apply(frame, options)
-                self.frames_sent += 1
-            self._drawn_version = version
-            end = time.monotonic()
-            self._throttle.sent(end, end - start)
-        finally:
-            self._render_lock.release()
+        # a Ctrl-C that arrives mid-frame is raised right after it, never inside it
+        with defer_interrupts():
+            if not self._render_lock.acquire(blocking=blocking):
+                return
+            try:
+                start = time.monotonic()
+                version = self.history.version
+                if self._view is not None:
+                    options = self._options()
+                    frame = self._builder.build(options)
+                    self._view.apply(frame, options)
+                    self.frames_sent += 1
+                self._drawn_version = version
+                end = time.monotonic()
+                self._throttle.sent(end, end - start)
+            except Exception as exc:  # drawing must never break the training loop
+                self.draw_error = exc
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(f"lossplot_widget could not draw a frame: {exc!r}", RuntimeWarning, stacklevel=2)
+                self._throttle.sent(time.monotonic(), 1.0)
+            finally:
+                self._render_lock.release()
 
     def flush(self) -> None:
         """Draw everything logged so far now (also runs after each cell, on ``close()`` and ``with``)."""
@@ -203,6 +228,11 @@ class LiveLossWidget(traitlets.HasTraits):
     def _flush_if_dirty(self) -> None:
         if self.dirty:
             self.flush()
+
+    def _after_cell(self) -> None:
+        """End of an IPython cell: draw the last values and refresh the static picture."""
+        self._flush_if_dirty()
+        self._update_static()
 
     # ------------------------------------------------------------- display
     @property
@@ -216,21 +246,145 @@ class LiveLossWidget(traitlets.HasTraits):
             self.flush()
         return self._view.root
 
+    def _bundle(self) -> dict[str, Any]:
+        """The widget view plus a static SVG of the current curves (for nbconvert, saved notebooks)."""
+        bundle = dict(self.widget._repr_mimebundle_())
+        with self._render_lock:
+            self._static_version = self.history.version
+            bundle["image/svg+xml"] = static.frame_to_svg(self._builder.build(self._options()), self.log_y)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return self._bundle()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._bundle(), raw=True, display_id=self._display_id)
+        self._displayed = True
+
+    def _update_static(self) -> None:
+        if not self._displayed or self._view is None or self._static_version == self.history.version:
+            return
+        from IPython.display import update_display
+
+        update_display(self._bundle(), raw=True, display_id=self._display_id)
+
+    def __repr__(self) -> str:
+        h = self.history
+        parts = [f"{name}: {len(h._series[name])} points" for name in h.names]
+        return f"LiveLossWidget({', '.join(parts) or 'empty'})"
 
     def close(self) -> None:
         """Close the view (history is kept; logging continues; displaying again shows everything)."""
         self.flush()
+        try:
+            self._update_static()  # the saved output keeps a picture of the final curves
+        except Exception:  # pragma: no cover - outside IPython there is nothing to update
+            pass
+        self._displayed = False
         view, self._view = self._view, None
         if view is not None:
             view.close()
 
     def __enter__(self) -> "LiveLossWidget":
+        self._control.begin(fresh=True)  # a training run: Stop/Pause act until the block ends
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self._control.end()
+
+    # ------------------------------------------------------------ Stop / Pause
+    @property
+    def should_stop(self) -> bool:
+        """True once Stop was clicked during this run; check it in a loop: ``if w.should_stop: break``.
+
+        Reading it also begins a run (so Stop works before the first ``log()``); a run ends with its
+        cell. Pause blocks inside ``log()``/``steps()`` instead, so a loop needs no code for it.
+
+        >>> w = LiveLossWidget()
+        >>> w.should_stop
+        False
+        >>> w.request_stop(); w.should_stop
+        True
+        """
+        ctl = self._control
+        run = ctl.run
+        if run is None:
+            ctl.begin()
+            return False
+        if not run.stop.is_set():
+            return False
+        run = ctl.current()  # a stop left from an earlier request (Voilà button) does not count
+        if run.stop.is_set():
+            ctl.note_stop_seen(run)
+            return True
+        return False
+
+    @property
+    def paused(self) -> bool:
+        """True while the active run is paused."""
+        run = self._control.run
+        return run is not None and run.pause.is_set()
+
+    def request_stop(self) -> None:
+        """Ask the active run to stop, as the Stop button does (ignored when no run is active)."""
+        self._control.request_stop()
+
+    def pause(self) -> None:
+        """Pause the active run, as the Pause button does: the next ``log()`` blocks until resumed."""
+        self._control.set_paused(True)
+
+    def resume(self) -> None:
+        """Resume a paused run (from another thread, or the Pause button)."""
+        self._control.set_paused(False)
+
+    def steps(self, iterable: Iterable[T]) -> Iterator[T]:
+        """Iterate ``iterable`` until Stop is clicked; a Pause waits here between items.
+
+        The item being processed when Stop is clicked finishes; the next one is not fetched. The run
+        stays stopped until the cell ends, so an outer epoch loop over ``w.steps(...)`` ends too.
+
+        >>> w = LiveLossWidget()
+        >>> for i in w.steps(range(100)):
+        ...     w.log(loss=1.0 / (i + 1))
+        ...     if i == 4:
+        ...         w.request_stop()
+        >>> len(w.history["loss"].values)
+        5
+        """
+        it = iter(iterable)
+        while True:
+            if self.should_stop:
+                return
+            self._control_point()
+            if self.should_stop:
+                return
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+            yield item
+
+    def _control_point(self) -> None:
+        """Begin a run if none is active; block here while the run is paused (Stop ends the wait)."""
+        ctl = self._control
+        run = ctl.run
+        if run is None:
+            ctl.begin()
+            return
+        if not run.pause.is_set():
+            return
+        owned = getattr(self.history.lock, "_is_owned", None)
+        if owned is not None and owned():
+            return  # inside log_epoch: it pauses after releasing the history lock
+        run = ctl.current()
+        if run.pause.is_set():
+            ctl.wait_while_paused(run, on_pause=self.flush)
 
     # ------------------------------------------------------------ data out
     def to_dict(self) -> dict[str, dict[str, list]]:
