@@ -16,6 +16,7 @@ import numpy as np
 import traitlets
 
 from .frames import Frame, FrameOptions, SeriesFrame
+from .progress_view import ProgressBar
 from .grouping import is_validation
 
 if TYPE_CHECKING:
@@ -152,7 +153,8 @@ class PlotView:
         self.notes = widgets.HTML()
         self.summary = widgets.HTML()
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
-        toolbar = widgets.HBox([self.smoothing, self.log_y, self.x_axis])
+        self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
+        toolbar = widgets.HBox([self.smoothing, self.log_y, self.x_axis, *self.progress.widgets])
         self.root = widgets.VBox(
             [toolbar, self.notes, self.panel_box, self.summary], layout=widgets.Layout(width="100%")
         )
@@ -179,6 +181,10 @@ class PlotView:
         if self.summary.value != summary:
             self.summary.value = summary
 
+    def show_progress(self, state: Any) -> None:
+        """Update the progress bar (a :class:`~lossplot_widget.progress.ProgressState` or ``None``)."""
+        self.progress.show(state)
+
     def close(self) -> None:
         for link in self._links:
             link.unlink()
@@ -186,6 +192,7 @@ class PlotView:
             panel.close()
         for w in self._controls:
             w.close()
+        self.progress.close()
         self.root.close()
 
 

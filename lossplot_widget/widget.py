@@ -21,6 +21,7 @@ from .control import RunControl
 from .frames import X_AXES, FrameBuilder, FrameOptions
 from .grouping import GroupsArg, normalize_groups
 from .history import History, defer_interrupts
+from .progress import Progress
 from .throttle import Throttle
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ class LiveLossWidget(traitlets.HasTraits):
         Metrics not named are grouped automatically (``loss`` with ``val_loss``, ...).
     height : str
         CSS height of each panel.
+    total : int, optional
+        Steps the run will take: shows progress, steps/s and an ETA (also :meth:`set_total`).
     **traits
         ``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``.
 
@@ -55,9 +58,12 @@ class LiveLossWidget(traitlets.HasTraits):
     refresh_interval = traitlets.Float(0.25, help="minimum seconds between two frames")
 
     def __init__(
-        self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None, **traits: Any
+        self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
+        total: int | None = None, **traits: Any
     ) -> None:
         self.history = History()
+        #: total steps, steps/s and ETA, sampled once per frame (see progress.py); set_total() changes it
+        self.progress = Progress(total)
         self._control = RunControl(hooks=control_hooks)  # Stop/Pause; see control.py
         self.height = height
         self._groups = normalize_groups(groups)
@@ -208,6 +214,7 @@ class LiveLossWidget(traitlets.HasTraits):
                     options = self._options()
                     frame = self._builder.build(options)
                     self._view.apply(frame, options)
+                    self._view.show_progress(self._progress_state())
                     self.frames_sent += 1
                 self._drawn_version = version
                 end = time.monotonic()
@@ -220,6 +227,26 @@ class LiveLossWidget(traitlets.HasTraits):
                 self._throttle.sent(time.monotonic(), 1.0)
             finally:
                 self._render_lock.release()
+
+    def _progress_state(self) -> Any:
+        p = self.progress
+        if p.total is None:
+            return None
+        p.observe(p.done if p.done is not None else self.history.next_step, time.monotonic())
+        return p.state()
+
+    def set_total(self, total: int | None) -> None:
+        """Show progress, steps/s and an ETA towards ``total`` steps (``None`` hides them).
+
+        Progress counts logged steps (one more than the largest step) unless an adapter
+        sets ``w.progress.done``.
+
+        >>> w = LiveLossWidget()
+        >>> w.set_total(1000); w.progress.total
+        1000
+        """
+        self.progress.set_total(total)
+        self.flush()
 
     def flush(self) -> None:
         """Draw everything logged so far now (also runs after each cell, on ``close()`` and ``with``)."""
