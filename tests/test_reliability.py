@@ -197,3 +197,23 @@ def test_a_failing_frame_warns_and_the_loop_goes_on(recorder, monkeypatch):
     w.flush()  # warns once, then stays quiet
     assert len(w.history["loss"]) == 101
     assert isinstance(w.draw_error, RuntimeError)
+
+
+def test_interrupted_cell_still_gets_its_trailing_flush(recorder):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell(
+            "from lossplot_widget import LiveLossWidget\n"
+            "w = LiveLossWidget(refresh_interval=600)\n"
+            "w.widget\n"
+        )
+        result = shell.run_cell("for i in range(1000):\n    w.log(loss=float(i))\n    if i == 499: raise KeyboardInterrupt\n")
+        assert isinstance(result.error_in_exec, KeyboardInterrupt)
+        w = shell.user_ns["w"]
+        assert w._view.panels["loss"].series["loss"].raw.y[-1] == 499.0
+        shell.run_cell("w.log(loss=-1.0)")  # the next cell keeps logging into the same widget
+        assert w._view.panels["loss"].series["loss"].raw.y[-1] == -1.0
+    finally:
+        InteractiveShell.clear_instance()
