@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
+from .control_view import ControlBar
 from .frames import Frame, FrameOptions, SeriesFrame
 from .progress_view import ProgressBar
 from .grouping import is_validation
@@ -154,7 +155,10 @@ class PlotView:
         self.summary = widgets.HTML()
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
-        toolbar = widgets.HBox([self.smoothing, self.log_y, self.x_axis, *self.progress.widgets])
+        self.control_bar = ControlBar(owner)  # Stop, Pause and which mechanism delivers them
+        toolbar = widgets.HBox(
+            [self.smoothing, self.log_y, self.x_axis, *self.control_bar.widgets, *self.progress.widgets]
+        )
         self.root = widgets.VBox(
             [toolbar, self.notes, self.panel_box, self.summary], layout=widgets.Layout(width="100%")
         )
@@ -192,6 +196,7 @@ class PlotView:
             panel.close()
         for w in self._controls:
             w.close()
+        self.control_bar.close()
         self.progress.close()
         self.root.close()
 

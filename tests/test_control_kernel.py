@@ -1,0 +1,359 @@
+"""Stop and Pause against a real ipykernel, clicked over the shell channel exactly as a browser does.
+
+A blocking loop runs in one cell; while it blocks, the test sends ``comm_msg`` messages for the Stop
+button (``{method: custom, content: {event: click}}``) and the Pause toggle (``{method: update,
+state: {value: ...}}``). Latencies are printed (run with ``-s``); assertions only check that a loop
+stopped well before it would have ended, and that the kernel's queue semantics are unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import pytest
+
+jupyter_client = pytest.importorskip("jupyter_client")
+pytest.importorskip("ipykernel")
+
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+LOOP_SECONDS = 30  # the loops below would run this long without a Stop
+
+
+class Kernel:
+    """A started kernel plus a client that keeps iopub output and replies per request."""
+
+    def __init__(self, tmp_path: Any) -> None:
+        spec_dir = tmp_path / "kernels" / "lossplot-test"
+        spec_dir.mkdir(parents=True)
+        (spec_dir / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "lossplot test", "language": "python",
+        }))
+        ksm = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
+        self.km = KernelManager(kernel_name="lossplot-test", kernel_spec_manager=ksm)
+        self.km.start_kernel(env={"LOSSPLOT_CONTROL_HOOKS": "1", "PYTHONPATH": str(_repo_root())})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+        self.iopub: dict[str, list[dict]] = {}
+        self.replies: dict[str, dict] = {}
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+    # ------------------------------------------------------------ requests
+    def submit(self, code: str) -> str:
+        return self.kc.execute(code, stop_on_error=True)
+
+    def send_comm(self, comm_id: str, data: dict) -> float:
+        """Send what a frontend sends for a widget event; returns the wall time it was sent."""
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+        sent = time.time()
+        self.kc.shell_channel.send(msg)
+        return sent
+
+    def click(self, comm_id: str) -> float:
+        return self.send_comm(comm_id, {"method": "custom", "content": {"event": "click"}})
+
+    def toggle(self, comm_id: str, value: bool) -> float:
+        return self.send_comm(comm_id, {"method": "update", "state": {"value": value}, "buffer_paths": []})
+
+    # ------------------------------------------------------------ results
+    def _pump_iopub(self, timeout: float) -> None:
+        msg = self.kc.get_iopub_msg(timeout=timeout)
+        parent = msg["parent_header"].get("msg_id", "")
+        self.iopub.setdefault(parent, []).append(msg)
+
+    def _done(self, msg_id: str) -> bool:
+        return any(
+            m["msg_type"] == "status" and m["content"]["execution_state"] == "idle"
+            for m in self.iopub.get(msg_id, [])
+        )
+
+    def stdout(self, msg_id: str) -> str:
+        return "".join(
+            m["content"]["text"] for m in self.iopub.get(msg_id, [])
+            if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
+        )
+
+    def wait_output(self, msg_id: str, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.stdout(msg_id):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} in output: {self.stdout(msg_id)!r}")
+            self._pump_iopub(timeout=max(0.01, deadline - time.monotonic()))
+
+    def result(self, msg_id: str, timeout: float = 60) -> dict:
+        """The execute_reply content plus ``stdout``, once the request is idle."""
+        deadline = time.monotonic() + timeout
+        while msg_id not in self.replies:
+            reply = self.kc.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+            self.replies[reply["parent_header"].get("msg_id", "")] = reply
+        while not self._done(msg_id):
+            self._pump_iopub(timeout=max(0.01, deadline - time.monotonic()))
+        content = dict(self.replies[msg_id]["content"])
+        content["stdout"] = self.stdout(msg_id)
+        return content
+
+    def run(self, code: str, timeout: float = 60) -> dict:
+        content = self.result(self.submit(code), timeout)
+        assert content["status"] == "ok", content
+        return content
+
+    def value(self, expr: str) -> Any:
+        out = self.run(f"print(repr({expr}))")["stdout"].strip()
+        return eval(out)  # noqa: S307 - our own repr of plain values
+
+    def settle(self, msg_id_or_none: str | None = None, pause: float = 0.3) -> None:
+        """Let the kernel handle whatever was sent (a late click) before the next cell."""
+        time.sleep(pause)
+        self.run("pass")
+
+
+def _repo_root() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory):
+    k = Kernel(tmp_path_factory.mktemp("kernel"))
+    k.run("import time, threading\nfrom lossplot_widget import LiveLossWidget")
+    yield k
+    k.close()
+
+
+def new_widget(k: Kernel, name: str = "w", **kwargs: Any) -> tuple[str, str]:
+    """Create and display a widget in the kernel; return its Stop and Pause model ids."""
+    args = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+    k.run(
+        f"{name} = LiveLossWidget({args})\n"
+        f"display({name})\n"
+        f"bar = {name}._view.control_bar"
+    )
+    return k.value("bar.stop.model_id"), k.value("bar.pause.model_id")
+
+
+BLOCKING_LOOP = """
+print("STARTED", flush=True)
+t0 = time.time(); stopped_at = None; steps = 0
+for i in range(int({seconds} * 1000)):
+    time.sleep(0.001)
+    w.log(loss=1.0 / (i + 1))
+    steps += 1
+    if w.should_stop:
+        stopped_at = time.time()
+        break
+print("RESULT", repr((stopped_at, steps, time.time() - t0)))
+"""
+
+
+def parse_result(stdout: str) -> tuple[float | None, int, float]:
+    line = next(line for line in stdout.splitlines() if line.startswith("RESULT "))
+    return eval(line[len("RESULT "):])  # noqa: S307
+
+
+def test_mechanism_is_the_routing_hook_on_this_kernel(kernel: Kernel) -> None:
+    new_widget(kernel)
+    assert kernel.value("bar.mechanism") == "hook"
+    assert "control: live" in kernel.value("bar.status.value")
+    new_widget(kernel, "w_off", control_hooks=False)
+    assert kernel.value("bar.mechanism") == "handler"
+    assert "between cells" in kernel.value("bar.status.value")
+
+
+def test_stop_click_stops_a_blocking_loop_and_queued_cells_keep_order(kernel: Kernel) -> None:
+    stop_id, _ = new_widget(kernel)
+    kernel.run("late_clicks = []\nbar.stop.on_click(lambda b: late_clicks.append(time.time()))")
+    loop = kernel.submit(BLOCKING_LOOP.format(seconds=LOOP_SECONDS))
+    queued = [kernel.submit(f"print('queued', {n}, w.should_stop)") for n in range(3)]
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.5)
+    clicked = kernel.click(stop_id)
+    res = kernel.result(loop)
+    stopped_at, steps, elapsed = parse_result(res["stdout"])
+    assert stopped_at is not None, res["stdout"]
+    latency_ms = (stopped_at - clicked) * 1000
+    print(f"\nStop click -> blocking loop stopped: {latency_ms:.1f} ms (after {steps} steps, {elapsed:.2f} s)")
+    assert elapsed < LOOP_SECONDS / 3
+    assert 0 <= latency_ms < 2000
+    # the queued cells ran afterwards, in order, each with its own output; their runs were not stopped
+    counts = [res["execution_count"]]
+    for n, msg_id in enumerate(queued):
+        r = kernel.result(msg_id)
+        assert r["status"] == "ok"
+        assert r["stdout"] == f"queued {n} False\n"
+        counts.append(r["execution_count"])
+    assert counts == sorted(counts) and len(set(counts)) == len(counts)
+    # the click also continued on its normal route: on_click ran once, after the cells
+    kernel.settle()
+    late = kernel.value("late_clicks")
+    assert len(late) == 1 and late[0] > stopped_at
+    # ... and that late delivery did not stop the next run
+    stopped_at, steps, _ = parse_result(kernel.run(BLOCKING_LOOP.format(seconds=0.3))["stdout"])
+    assert stopped_at is None and steps == 300
+    assert "stopped at step" not in kernel.value("bar.status.value")
+
+
+def test_click_while_idle_does_not_stop_the_next_run(kernel: Kernel) -> None:
+    stop_id, pause_id = new_widget(kernel)
+    kernel.click(stop_id)
+    kernel.toggle(pause_id, True)
+    kernel.settle()
+    assert kernel.value("bar.pause.value") is False  # a pause with no run snaps back
+    stopped_at, steps, _ = parse_result(kernel.run(BLOCKING_LOOP.format(seconds=0.3))["stdout"])
+    assert stopped_at is None and steps == 300
+
+
+def test_pause_then_resume_then_stop(kernel: Kernel) -> None:
+    stop_id, pause_id = new_widget(kernel)
+    loop = kernel.submit(
+        'print("STARTED", flush=True)\n'
+        "times = []\n"
+        f"for i in w.steps(range({LOOP_SECONDS * 1000})):\n"
+        "    time.sleep(0.001)\n"
+        "    w.log(loss=1.0 / (i + 1))\n"
+        "    times.append(time.time())\n"
+        "gaps = [b - a for a, b in zip(times, times[1:])]\n"
+        "k = max(range(len(gaps)), key=gaps.__getitem__)\n"
+        "print('RESULT', repr((times[k], times[k + 1], len(times), times[-1])))\n"
+    )
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.3)
+    paused = kernel.toggle(pause_id, True)
+    time.sleep(1.0)
+    resumed = kernel.toggle(pause_id, False)
+    time.sleep(0.3)
+    stopped = kernel.click(stop_id)
+    res = kernel.result(loop)
+    assert res["status"] == "ok", res
+    pause_start, pause_end, steps, last = parse_result(res["stdout"])
+    print(
+        f"\nPause took effect {1000 * (pause_start - paused):.1f} ms after the click; "
+        f"Resume {1000 * (pause_end - resumed):.1f} ms; Stop {1000 * (last - stopped):.1f} ms"
+    )
+    assert pause_end - pause_start > 0.7  # the loop did not advance while paused
+    assert pause_start >= paused - 0.01 and pause_end >= resumed - 0.01
+    assert steps < LOOP_SECONDS * 1000 / 3 and last - stopped < 2
+    kernel.settle()
+    assert kernel.value("(bar.pause.value, bar.pause.description)") == (False, "❚❚ Pause")
+
+
+def test_stop_while_paused_ends_the_wait(kernel: Kernel) -> None:
+    stop_id, pause_id = new_widget(kernel)
+    loop = kernel.submit(BLOCKING_LOOP.format(seconds=LOOP_SECONDS))
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.3)
+    kernel.toggle(pause_id, True)
+    time.sleep(0.5)
+    clicked = kernel.click(stop_id)
+    stopped_at, steps, elapsed = parse_result(kernel.result(loop)["stdout"])
+    assert stopped_at is not None
+    print(f"\nStop while paused: {1000 * (stopped_at - clicked):.1f} ms")
+    assert elapsed < LOOP_SECONDS / 3
+
+
+def test_error_after_stop_still_aborts_the_queue(kernel: Kernel) -> None:
+    stop_id, _ = new_widget(kernel)
+    loop = kernel.submit(BLOCKING_LOOP.format(seconds=LOOP_SECONDS) + "raise RuntimeError('after stop')\n")
+    queued = kernel.submit("print('must not run')")
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.3)
+    kernel.click(stop_id)
+    res = kernel.result(loop)
+    assert res["status"] == "error" and res["ename"] == "RuntimeError"
+    q = kernel.result(queued)
+    assert q["status"] == "aborted" and q["stdout"] == ""
+    kernel.settle()
+    assert kernel.value("w._control.run is None")
+
+
+def test_interrupt_while_paused_still_aborts_the_queue(kernel: Kernel) -> None:
+    _, pause_id = new_widget(kernel)
+    loop = kernel.submit(BLOCKING_LOOP.format(seconds=LOOP_SECONDS))
+    queued = kernel.submit("print('must not run')")
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.3)
+    kernel.toggle(pause_id, True)
+    time.sleep(0.5)
+    interrupted = time.monotonic()
+    kernel.km.interrupt_kernel()
+    res = kernel.result(loop)
+    print(f"\nInterrupt while paused: reply after {1000 * (time.monotonic() - interrupted):.0f} ms")
+    assert res["status"] == "error" and res["ename"] == "KeyboardInterrupt"
+    assert kernel.result(queued)["status"] == "aborted"
+    kernel.settle()
+    assert kernel.value("(w.paused, w._control.run is None, bar.pause.value)") == (False, True, False)
+
+
+def test_without_hooks_a_blocking_loop_is_not_stopped_and_the_late_click_is_ignored(kernel: Kernel) -> None:
+    stop_id, _ = new_widget(kernel, control_hooks=False)
+    loop = kernel.submit(BLOCKING_LOOP.format(seconds=1.0))
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.2)
+    kernel.click(stop_id)
+    stopped_at, steps, _ = parse_result(kernel.result(loop)["stdout"])
+    assert stopped_at is None and steps == 1000  # the click waited for the cell to end
+    kernel.settle()
+    stopped_at, steps, _ = parse_result(kernel.run(BLOCKING_LOOP.format(seconds=0.3))["stdout"])
+    assert stopped_at is None and steps == 300
+
+
+@pytest.mark.parametrize("hooks", [True, False], ids=["hook", "handler"])
+def test_stop_training_in_a_background_thread(kernel: Kernel, hooks: bool) -> None:
+    stop_id, _ = new_widget(kernel, control_hooks=hooks)
+    kernel.run(
+        "result = {}\n"
+        "def train():\n"
+        f"    for i in w.steps(range({LOOP_SECONDS * 1000})):\n"
+        "        time.sleep(0.001)\n"
+        "        w.log(loss=1.0 / (i + 1))\n"
+        "    result['stopped_at'] = time.time(); result['steps'] = i + 1\n"
+        "th = threading.Thread(target=train, daemon=True); th.start()\n"
+    )
+    time.sleep(0.5)
+    clicked = kernel.click(stop_id)
+    res = kernel.value("(th.join(timeout=20), result)[1]")
+    assert res["steps"] < LOOP_SECONDS * 1000 / 3
+    print(f"\nStop of a background-thread loop ({'hook' if hooks else 'on_click'}): "
+          f"{1000 * (res['stopped_at'] - clicked):.1f} ms")
+
+
+def test_stop_training_started_by_a_button_then_start_again(kernel: Kernel) -> None:
+    """Voilà-style: a Start button's handler runs the loop on the main thread, inside a comm message."""
+    stop_id, _ = new_widget(kernel)
+    kernel.run(
+        "import ipywidgets\n"
+        "start = ipywidgets.Button(description='Start'); display(start)\n"
+        "runs = []\n"
+        "def on_start(_):\n"
+        "    t0 = time.time(); n = 0\n"
+        "    for i in w.steps(range(int(float(start.tooltip or 30) * 1000))):\n"
+        "        time.sleep(0.001); w.log(loss=1.0); n += 1\n"
+        "    runs.append((time.time(), n, time.time() - t0))\n"
+        "start.on_click(on_start)\n"
+    )
+    start_id = kernel.value("start.model_id")
+    kernel.click(start_id)
+    time.sleep(0.8)
+    clicked = kernel.click(stop_id)
+    deadline = time.monotonic() + 20
+    while not kernel.value("runs") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (ended, steps, elapsed), = kernel.value("runs")
+    print(f"\nStop of a button-started loop: {1000 * (ended - clicked):.1f} ms")
+    assert elapsed < LOOP_SECONDS / 3
+    # a second Start runs a fresh run: the earlier stop does not carry over
+    kernel.run("start.tooltip = '0.3'")
+    kernel.click(start_id)
+    deadline = time.monotonic() + 20
+    while len(kernel.value("runs")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert kernel.value("runs[1][1]") == 300
