@@ -19,7 +19,7 @@ from . import _ipython, export, static
 from ._values import check_name, coerce_epoch, coerce_step, coerce_value
 from .control import RunControl
 from .frames import X_AXES, FrameBuilder, FrameOptions
-from .grouping import GroupsArg, normalize_groups
+from .grouping import GroupsArg, normalize_groups, panel_of
 from .history import History, defer_interrupts
 from .progress import Progress
 from .throttle import Throttle
@@ -67,6 +67,8 @@ class LiveLossWidget(traitlets.HasTraits):
         self._control = RunControl(hooks=control_hooks)  # Stop/Pause; see control.py
         self.height = height
         self._groups = normalize_groups(groups)
+        self._followers: list[Any] = []  # follow(): log directories tailed by background threads
+        self._notes: list[str] = []  # messages shown above the plot (e.g. a corrupt event record)
         self._builder = FrameBuilder(self.history)
         self._throttle = Throttle()
         self._view: Any = None
@@ -304,7 +306,12 @@ class LiveLossWidget(traitlets.HasTraits):
         return f"LiveLossWidget({', '.join(parts) or 'empty'})"
 
     def close(self) -> None:
-        """Close the view (history is kept; logging continues; displaying again shows everything)."""
+        """Close the view (history is kept; logging continues; displaying again shows everything).
+
+        Following (:meth:`follow`) stops.
+        """
+        for follower in self._followers:
+            follower.stop()
         self.flush()
         try:
             self._update_static()  # the saved output keeps a picture of the final curves
@@ -412,6 +419,42 @@ class LiveLossWidget(traitlets.HasTraits):
         run = ctl.current()
         if run.pause.is_set():
             ctl.wait_while_paused(run, on_pause=self.flush)
+
+    # ------------------------------------------------------------ following
+    def follow(
+        self, logdir: Any, *, poll: float = 0.25, tags: Any = None, csv: Any = True, **options: Any
+    ) -> Any:
+        """Follow the runs under ``logdir`` live: TensorBoard event files and CSV logs.
+
+        A background thread polls every ``poll`` seconds; each run and tag becomes a series
+        ``"<run>/<tag>"`` drawn in the panel of its tag. ``tags``: ``None`` (every scalar but
+        bookkeeping such as Lightning's ``epoch``), a regex, names/globs, or a predicate.
+        ``csv``: follow ``*.csv`` logs too (``False``, or glob(s)). Other options
+        (``rescan``, ``settle``, ``corrupt_after``): see :class:`~lossplot_widget.follow.Follower`.
+        Needs the ``tensorboard`` package (``pip install lossplot-widget[follow]``).
+
+        >>> import tempfile
+        >>> w = LiveLossWidget()
+        >>> handle = w.follow(tempfile.mkdtemp(), poll=0.1)
+        >>> handle.stop()
+        """
+        from .follow import Follower
+
+        follower = Follower(self, logdir, poll=poll, tags=tags, csv=csv, **options)
+        self._followers.append(follower)
+        return follower
+
+    def _set_panel(self, name: str, key: str) -> None:
+        """Draw ``name`` in the panel metric ``key`` gets (``"run/val_loss"`` beside ``"loss"``)."""
+        if name not in self._groups:
+            self._groups[name] = self._groups.get(key) or panel_of(key)
+
+    def _add_note(self, text: str) -> None:
+        """Show ``text`` above the plot (kept until the widget is recreated)."""
+        if text not in self._notes:
+            self._notes.append(text)
+            self._drawn_version = -1
+            self._maybe_draw()
 
     # ------------------------------------------------------------ data out
     def to_dict(self) -> dict[str, dict[str, list]]:
