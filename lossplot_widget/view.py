@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import bqplot
 import ipywidgets as widgets
@@ -152,6 +152,7 @@ class PlotView:
             traitlets.link((self.x_axis, "value"), (owner, "x_axis")),
         ]
         self.notes = widgets.HTML()
+        self._owner_notes: list[str] = getattr(owner, "_notes", [])  # e.g. from follow(): shown as notes
         self.summary = widgets.HTML()
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
@@ -178,7 +179,7 @@ class PlotView:
             panel.apply(series, options.smoothing > 0, frame.x_label)
         if new_panel:
             self.panel_box.children = [p.figure for p in self.panels.values()]
-        notes = render_notes(frame)
+        notes = render_notes(frame, self._owner_notes)
         if self.notes.value != notes:
             self.notes.value = notes
         summary = render_summary(frame)
@@ -201,9 +202,9 @@ class PlotView:
         self.root.close()
 
 
-def render_notes(frame: Frame) -> str:
-    """Visible warnings: non-finite values (first step) and points hidden by the log scale."""
-    items = []
+def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
+    """Visible warnings: non-finite values (first step), points hidden by the log scale, ``extra`` messages."""
+    items = [f"⚠ {html.escape(text)}" for text in extra]
     for name, st in frame.stats.items():
         if st.first_nonfinite_step is not None:
             items.append(
