@@ -13,14 +13,14 @@ incremental smoothing state of each series between frames.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-from .decimate import minmax_indices
 from .grouping import assign_panels
 from .history import History, Series, Stats
-from .smoothing import EmaState, ema_smooth
+from .pyramid import MinMaxPyramid
+from .tracks import SeriesTrack, position_bound
 
 X_AXES = ("step", "epoch", "time")
 #: magnitudes beyond this are drawn clipped (the history keeps them exactly)
@@ -38,6 +38,10 @@ class FrameOptions:
     max_points: int = 2000
     readout_points: int = 400
     groups: Mapping[str, str] = field(default_factory=dict)
+    #: per panel title, the visible x range ``(min, max)`` (either may be None) set by zooming
+    x_ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    #: without a zoom, show only the latest ``window`` steps (None: the whole run)
+    window: int | None = None
 
 
 @dataclass
@@ -63,17 +67,11 @@ class Frame:
     stats: dict[str, Stats]
 
 
-def _decimate(x: np.ndarray, y: np.ndarray, budget: int) -> tuple[np.ndarray, np.ndarray]:
-    idx = minmax_indices(y, budget)
-    if len(idx) == len(y):
-        return x, y
-    return x[idx], y[idx]
-
-
-def _epoch_x(history: History, series: Series, steps: np.ndarray) -> np.ndarray:
-    """Fractional epochs: the last step of epoch e sits at e + 1, its first at e + 1/len."""
+def _epoch_bounds(history: History) -> dict[float, tuple[int, int]]:
+    """Smallest and largest step of every epoch, over all series (O(epoch runs), not O(points))."""
     bounds: dict[float, list[int]] = {}
-    for s in (history[n] for n in history.names):
+    for name in history.names:
+        s = history[name]
         st = s.steps
         runs = s.epoch_runs
         for k, (start, epoch) in enumerate(runs):
@@ -83,24 +81,35 @@ def _epoch_x(history: History, series: Series, steps: np.ndarray) -> np.ndarray:
             lo, hi = int(st[start]), int(st[end])
             b = bounds.setdefault(epoch, [lo, hi])
             b[0], b[1] = min(b[0], lo, hi), max(b[1], lo, hi)
-    epochs = series.epochs
-    lo = np.array([bounds[e][0] for e in epochs.tolist()], dtype=np.float64) if len(epochs) else epochs
-    hi = np.array([bounds[e][1] for e in epochs.tolist()], dtype=np.float64) if len(epochs) else epochs
+    return {e: (b[0], b[1]) for e, b in bounds.items()}
+
+
+def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
+    """Fractional epochs of points ``index``: the last step of epoch e sits at e + 1, its first at e + 1/len."""
+    runs = series.epoch_runs
+    if not len(index) or not runs:
+        return np.zeros(len(index))
+    starts = np.array([i for i, _ in runs], dtype=np.int64)
+    labels = [e for _, e in runs]
+    k = np.searchsorted(starts, index, side="right") - 1
+    epochs = np.array(labels, dtype=np.float64)[k]
+    lo = np.array([bounds[e][0] for e in labels], dtype=np.float64)[k]
+    hi = np.array([bounds[e][1] for e in labels], dtype=np.float64)[k]
+    steps = series.steps[index].astype(np.float64)
     return epochs + (steps - lo + 1) / (hi - lo + 1)
 
 
 class FrameBuilder:
-    """Builds :class:`Frame` objects from a :class:`History`."""
+    """Builds :class:`Frame` objects from a :class:`History`.
+
+    Keeps a :class:`~lossplot_widget.tracks.SeriesTrack` per series, so a frame costs
+    O(max_points) per series plus the new points since the last frame, whatever the
+    length of the history.
+    """
 
     def __init__(self, history: History) -> None:
         self.history = history
-        self._ema: dict[str, EmaState] = {}
-
-    def _smoothed(self, name: str, values: np.ndarray, weight: float) -> np.ndarray:
-        state = self._ema.get(name)
-        if state is None or state.weight != weight or state.done > len(values):
-            state = self._ema[name] = EmaState(weight)
-        return state.update(values)
+        self._tracks: dict[str, SeriesTrack] = {}
 
     def build(self, options: FrameOptions) -> Frame:
         if options.x_axis not in X_AXES:
@@ -110,6 +119,7 @@ class FrameBuilder:
             history.commit()
             names = history.names
             panels = assign_panels(names, options.groups)
+            bounds = _epoch_bounds(history) if options.x_axis == "epoch" else {}
             out: dict[str, list[SeriesFrame]] = {}
             stats: dict[str, Stats] = {}
             for title, members in panels.items():
@@ -117,52 +127,68 @@ class FrameBuilder:
                 for name in members:
                     s = history[name]
                     stats[name] = s.stats()
-                    frames.append(self._series_frame(s, options))
+                    frames.append(self._series_frame(title, s, options, bounds))
         return Frame(panels=out, x_label=X_LABELS[options.x_axis], stats=stats)
 
-    def _series_frame(self, s: Series, options: FrameOptions) -> SeriesFrame:
-        steps, values = s.steps, s.values
-        keep = None
-        if s.restarts:  # a resumed/repeated step: newer points replace older ones (Series.visible_ranges)
-            keep = np.concatenate([np.arange(a, b) for a, b in s.visible_ranges()])
-            steps, values = steps[keep], values[keep]
-        if options.x_axis == "step":
-            x = steps.astype(np.float64)
-        elif options.x_axis == "time":
-            x = s.times.astype(np.float64) if keep is None else s.times[keep].astype(np.float64)
-        else:
-            x = _epoch_x(self.history, s, s.steps.astype(np.float64))
-            x = x if keep is None else x[keep]
+    def track(self, name: str) -> SeriesTrack:
+        """The incremental drawing state of series ``name``."""
+        track = self._tracks.get(name)
+        if track is None:
+            track = self._tracks[name] = SeriesTrack()
+        return track
+
+    def _visible(self, title: str, track: SeriesTrack, x_at: Any, step_at: Any, options: FrameOptions) -> tuple[int, int]:
+        """Drawn positions ``[lo, hi)`` inside the panel's zoomed x range, or the latest ``window`` steps."""
+        size = track.size
+        zoom = options.x_ranges.get(title)
+        if zoom is not None and size:
+            xlo, xhi = zoom
+            lo = 0 if xlo is None else max(0, position_bound(x_at, size, float(xlo), right=False) - 1)
+            hi = size if xhi is None else min(size, position_bound(x_at, size, float(xhi), right=True) + 1)
+            return lo, hi
+        if options.window is not None and size:
+            first = self.history.next_step - options.window
+            return position_bound(step_at, size, float(first), right=False), size
+        return 0, size
+
+    def _series_frame(
+        self, title: str, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
+    ) -> SeriesFrame:
         weight = float(options.smoothing)
-        smooth = None
-        if weight > 0:
-            smooth = self._smoothed(s.name, values, weight) if keep is None else ema_smooth(values, weight)
-        y = values
-        hidden = 0
-        if options.log_y:
-            nonpositive = values <= 0
-            hidden = int(nonpositive.sum())
-            if hidden:
-                y = np.where(nonpositive, np.nan, values)
-                if smooth is not None:
-                    smooth = np.where(smooth <= 0, np.nan, smooth)
-        # non-finite values are drawn as gaps (an Inf would break the axis' domain)
-        if s.stats().first_nonfinite_step is not None:
+        track = self.track(s.name)
+        track.update(s, weight)
+
+        def step_at(pos: np.ndarray) -> np.ndarray:
+            return s.steps[track.hist_index(pos)].astype(np.float64)
+
+        def x_at(pos: np.ndarray) -> np.ndarray:
+            index = track.hist_index(pos)
+            if options.x_axis == "step":
+                return s.steps[index].astype(np.float64)
+            if options.x_axis == "time":
+                return s.times[index].astype(np.float64)
+            return _epoch_x(s, index, bounds)
+
+        lo, hi = self._visible(title, track, x_at, step_at, options)
+        log = options.log_y
+        buckets = (options.max_points - 2) // 3
+
+        def line(pyramid: MinMaxPyramid | None, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
+            if pyramid is None:
+                return np.empty(0), np.empty(0)
+            idx, y = pyramid.select(lo, hi, n_buckets, log)
+            # non-finite values are gaps (an Inf would break the axis' domain); so are values <= 0 on a log axis
             y = np.where(np.isfinite(y), y, np.nan)
-            if smooth is not None:
-                smooth = np.where(np.isfinite(smooth), smooth, np.nan)
-        # the browser's linear scale overflows on a domain wider than the largest double: clip for drawing
-        if values.size and (np.nanmax(np.abs(np.where(np.isfinite(y), y, 0.0))) > DRAW_LIMIT):
-            clipped = int((np.abs(np.where(np.isfinite(y), y, 0.0)) > DRAW_LIMIT).sum())
+            if log:
+                y = np.where(y > 0, y, np.nan)
+            # the browser's linear scale overflows on a domain wider than the largest double: clip for drawing
             y = np.clip(y, -DRAW_LIMIT, DRAW_LIMIT)
-            if smooth is not None:
-                smooth = np.clip(smooth, -DRAW_LIMIT, DRAW_LIMIT)
-        else:
-            clipped = 0
-        rx, ry = _decimate(x, y if smooth is None else smooth, options.readout_points)
-        dx, dy = _decimate(x, y, options.max_points)
-        if smooth is None:
-            sx = sy = np.empty(0)
-        else:
-            sx, sy = _decimate(x, smooth, options.max_points)
+            return x_at(idx), y
+
+        smooth = None if weight <= 0 else (track.raw if track.constant else track.smooth)
+        dx, dy = line(track.raw, buckets)
+        sx, sy = line(smooth, buckets)
+        rx, ry = line(smooth if smooth is not None else track.raw, (options.readout_points - 2) // 3)
+        hidden = track.raw.nonpositive if log else 0
+        clipped = track.huge
         return SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), clipped)

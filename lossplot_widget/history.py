@@ -125,11 +125,26 @@ class Series:
         values = _to_float_array(list(values_t))
         steps = np.array(steps_t, dtype=np.int64)
         times = np.array(times_t, dtype=np.float32)
+        self._absorb(steps, values, times)
+        del buf[: len(steps)]
+
+    def _extend(self, steps: np.ndarray, values: np.ndarray, times: np.ndarray, epochs: np.ndarray) -> None:
+        """Append whole columns at once (the bulk path of :meth:`History.load`)."""
+        self._commit()
+        if not len(values):
+            return
+        change = np.flatnonzero(epochs[1:] != epochs[:-1]) + 1
+        base = len(self)
+        if not self.epoch_runs or self.epoch_runs[-1][1] != epochs[0]:
+            self.epoch_runs.append((base, float(epochs[0])))
+        self.epoch_runs.extend(zip((change + base).tolist(), epochs[change].tolist()))
+        self._absorb(steps, values, times)
+
+    def _absorb(self, steps: np.ndarray, values: np.ndarray, times: np.ndarray) -> None:
         base = self._values.size
         self._values.extend(values)
         self._steps.extend(steps)
         self._times.extend(times)
-        del buf[: len(steps)]
         back = np.flatnonzero(np.diff(steps) <= 0) + 1
         if self._last_step is not None and steps[0] <= self._last_step:
             self.restarts.append(base)
@@ -305,19 +320,30 @@ class History:
             return step
 
     def load(self, name: str, steps: Any, epochs: Any, times: Any, values: Any) -> None:
-        """Append saved points to series ``name`` exactly (used by ``from_csv``)."""
+        """Append saved points to series ``name`` exactly, as whole arrays (``from_csv``, bulk loads).
+
+        >>> h = History(); h.load("loss", [0, 1, 2], [0, 0, 1], [0.0, 0.1, 0.2], [3.0, 2.0, 1.0])
+        >>> h["loss"].epochs.tolist(), h.next_step
+        ([0.0, 0.0, 1.0], 3)
+        """
         with self.lock:
             if self.t0 is None:
                 self.t0 = time.time()
             s = self._series.get(name)
             if s is None:
                 s = self._series[name] = Series(name)
-            for st, ep, t, v in zip(steps, epochs, times, values):
-                s._append(int(st), float(v), float(t), float(ep))
-                self.next_step = max(self.next_step, int(st) + 1)
-                self.last_step = int(st)
-                self.epoch = float(ep)
-            s._commit()
+            steps = np.asarray(steps, dtype=np.int64).reshape(-1)
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            epochs = np.asarray(epochs, dtype=np.float64).reshape(-1)
+            times = np.asarray(times, dtype=np.float32).reshape(-1)
+            if not len(steps) == len(values) == len(epochs) == len(times):
+                raise ValueError("load(): steps, epochs, times and values must have the same length")
+            with defer_interrupts():
+                s._extend(steps, values, times, epochs)
+            if len(steps):
+                self.next_step = max(self.next_step, int(steps.max()) + 1)
+                self.last_step = int(steps[-1])
+                self.epoch = float(epochs[-1])
             self.version += 1
 
     def commit(self) -> None:

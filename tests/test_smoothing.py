@@ -63,3 +63,24 @@ def test_constant_then_varying_becomes_smoothed():
 def test_weight_is_validated():
     with pytest.raises(ValueError):
         EmaState(1.5)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.6, 0.99, 0.9999])
+def test_track_is_bit_identical_and_recomputes_any_range(weight):
+    from lossplot_widget.smoothing import EmaTrack
+
+    rng = np.random.default_rng(int(weight * 1e4))
+    values = rng.normal(size=20_000) * 1e3
+    values[[5, 777, 15_000]] = [np.nan, np.inf, -np.inf]
+    full = ema_smooth(values, weight)
+    track = EmaTrack(weight, block=64, dense=1000)
+    pos, out = 0, []
+    while pos < len(values):
+        n = int(rng.integers(1, 3000))
+        out.append(track.advance(values[pos : pos + n]))
+        pos += n
+    np.testing.assert_array_equal(np.concatenate(out), full)
+    fetch = lambda a, b: values[a:b]  # noqa: E731
+    for lo, hi in [(0, 10), (990, 1010), (12_345, 12_346), (19_000, 20_000), (0, 20_000)]:
+        np.testing.assert_array_equal(track.values(fetch, lo, hi), full[lo:hi])
+    assert track.nbytes < 20_000 * 8  # O(n / block) plus the dense head, not the whole series
