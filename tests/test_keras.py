@@ -1,0 +1,214 @@
+"""Keras 3 callback under real model.fit (KERAS_BACKEND=torch, CPU): exact values, steps, panels."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from _frameworks import require
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = require("keras")
+
+from lossplot_widget import LiveLossWidget  # noqa: E402
+from lossplot_widget.keras import LiveLossCallback  # noqa: E402
+
+BATCH = 8
+
+
+class Recorder(keras.callbacks.Callback):
+    """What Keras itself hands to callbacks, for comparison."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []  # (epoch, batch, logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches.append((self.epoch, batch, {k: float(v) for k, v in logs.items()}))
+
+
+class MultiStep(keras.Sequential):
+    """Runs all k batches of an execution per call, as the TF and JAX backends do for
+    ``steps_per_execution=k`` (Keras 3's torch backend refuses k > 1 in make_train_function)."""
+
+    def make_train_function(self, force=False):
+        if self.train_function is None or force:
+
+            def run(data):
+                for batch in data:
+                    logs = self.train_step(batch)
+                return logs
+
+            self.train_function = run
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        if self.test_function is None or force:
+            import torch
+
+            def run(data):
+                with torch.no_grad():
+                    for batch in data:
+                        logs = self.test_step(batch)
+                return logs
+
+            self.test_function = run
+        return self.test_function
+
+
+def data(n, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 1.0]) > 0).astype("float32")
+    return x, y
+
+
+def model(lr=0.1, cls=keras.Sequential, **compile_kw):
+    keras.utils.set_random_seed(0)
+    m = cls([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer=keras.optimizers.SGD(lr), loss="binary_crossentropy", metrics=["accuracy"], **compile_kw)
+    return m
+
+
+def col(w, name, key="value"):
+    return w.to_dict()[name][key]
+
+
+def test_fit_validation_split_per_batch_exact(recorder):
+    x, y = data(60)  # validation_split=0.2: 48 training samples, 6 steps of 8
+    w = LiveLossWidget()
+    w.widget
+    rec = Recorder()
+    h = model().fit(
+        x, y, batch_size=BATCH, epochs=3, validation_split=0.2, verbose=0, shuffle=False,
+        callbacks=[LiveLossCallback(w), rec],
+    )
+    steps = 6
+    assert col(w, "loss", "step") == [e * steps + b for e in range(3) for b in range(steps)]
+    assert col(w, "loss", "epoch") == [float(e) for e in range(3) for _ in range(steps)]
+    # per-batch values are Keras' running means, exactly as Keras handed them over
+    assert col(w, "loss") == [logs["loss"] for _, _, logs in rec.batches]
+    assert col(w, "accuracy") == [logs["accuracy"] for _, _, logs in rec.batches]
+    # the last batch of each epoch is the epoch's mean: exactly History's value
+    assert col(w, "loss")[steps - 1 :: steps] == h.history["loss"]
+    assert col(w, "accuracy")[steps - 1 :: steps] == h.history["accuracy"]
+    # validation at the last step of each epoch, exactly History's values
+    for name in ("val_loss", "val_accuracy"):
+        assert col(w, name) == h.history[name]
+        assert col(w, name, "step") == [steps - 1, 2 * steps - 1, 3 * steps - 1]
+        assert col(w, name, "epoch") == [0.0, 1.0, 2.0]
+    # panels: loss with val_loss, accuracy with val_accuracy
+    panels = {title: set(p.series) for title, p in w._view.panels.items()}
+    assert panels == {"loss": {"loss", "val_loss"}, "accuracy": {"accuracy", "val_accuracy"}}
+    # progress: epochs x steps
+    assert (w.progress.total, w.progress.done) == (18, 18)
+    assert w._view.progress.bar.value == 18
+
+
+def test_fit_validation_data_epoch_only_and_created_widget():
+    x, y = data(40)
+    xv, yv = data(16, seed=1)
+    cb = LiveLossCallback(per_batch=False)
+    h = model().fit(x, y, batch_size=BATCH, epochs=2, validation_data=(xv, yv), verbose=0, callbacks=[cb])
+    w = cb.widget
+    assert isinstance(w, LiveLossWidget)  # created at train start (displayed only under IPython)
+    assert sorted(w.history.names) == sorted(h.history)
+    for name, values in h.history.items():
+        assert col(w, name) == values
+        assert col(w, name, "step") == [4, 9]  # 5 steps per epoch; the epoch's last step
+    assert not w.dirty  # flushed at train end
+
+
+def test_instantaneous_values_match_a_manual_computation():
+    # learning rate 0: the weights never change, so each batch's loss can be recomputed afterwards
+    x, y = data(55)  # validation_split=0.2 -> 44 training samples: 5 batches of 8 and one of 4
+    m = model(lr=0.0)
+    cb = LiveLossCallback(instantaneous=True)
+    rec = Recorder()
+    m.fit(x, y, batch_size=BATCH, epochs=2, validation_split=0.2, verbose=0, shuffle=False, callbacks=[cb, rec])
+    xt, yt = x[:44], y[:44]
+    losses, accs = [], []
+    for b in range(6):
+        xb, yb = xt[b * BATCH : (b + 1) * BATCH], yt[b * BATCH : (b + 1) * BATCH]
+        p = keras.ops.convert_to_numpy(m(xb))
+        losses.append(float(keras.ops.convert_to_numpy(keras.ops.mean(keras.losses.binary_crossentropy(yb[:, None], p)))))
+        accs.append(float(np.mean((p[:, 0] > 0.5) == yb)))
+    w = cb.widget
+    np.testing.assert_allclose(col(w, "loss"), losses * 2, rtol=1e-5)
+    np.testing.assert_allclose(col(w, "accuracy"), accs * 2, atol=1e-6)
+    # the partial last batch is weighted by its 4 samples: equal weights per batch would be wrong
+    means = [logs["loss"] for _, _, logs in rec.batches[:6]]
+    naive_last = 6 * means[5] - 5 * means[4]
+    assert abs(naive_last - losses[5]) > 100 * abs(col(w, "loss")[5] - losses[5])
+
+
+def test_steps_per_execution_batch_indices_and_values():
+    x, y = data(48)  # 6 steps of 8; k=3: Keras calls the callback after batches 2 and 5
+    rec = Recorder()
+    cb = LiveLossCallback()
+    cb_inst = LiveLossCallback(instantaneous=True)
+    m = model(lr=0.0, cls=MultiStep, steps_per_execution=3)
+    h = m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, shuffle=False, callbacks=[cb, cb_inst, rec])
+    assert [b for _, b, _ in rec.batches] == [2, 5, 2, 5]
+    w = cb.widget
+    assert col(w, "loss", "step") == [2, 5, 8, 11]
+    assert col(w, "loss") == [logs["loss"] for _, _, logs in rec.batches]
+    assert col(w, "loss")[1::2] == h.history["loss"]
+    # instantaneous: the mean over the k batches of each execution
+    per_batch = [
+        float(keras.ops.convert_to_numpy(keras.ops.mean(keras.losses.binary_crossentropy(
+            y[b * BATCH : (b + 1) * BATCH, None], m(x[b * BATCH : (b + 1) * BATCH])))))
+        for b in range(6)
+    ]
+    expected = [np.mean(per_batch[0:3]), np.mean(per_batch[3:6])] * 2
+    np.testing.assert_allclose(col(cb_inst.widget, "loss"), expected, rtol=1e-5)
+
+
+def test_steps_per_execution_overrunning_the_epoch_is_clamped():
+    x, y = data(40)  # 5 steps, k=3: executions end at batch 2 and (reported) 5, which is clamped to 4
+    cb = LiveLossCallback()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
+        model(cls=MultiStep, steps_per_execution=3).fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[cb])
+    assert col(cb.widget, "loss", "step") == [2, 4, 7, 9]
+    assert cb.widget.progress.done == 10
+
+
+def test_second_fit_continues_the_curves():
+    x, y = data(32)  # 4 steps
+    w = LiveLossWidget()
+    m = model()
+    m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[LiveLossCallback(w)])
+    m.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[LiveLossCallback(w)])
+    assert col(w, "loss", "step") == list(range(12))
+    assert col(w, "loss", "epoch") == [0.0] * 4 + [1.0] * 4 + [2.0] * 4
+
+
+def test_import_lossplot_widget_does_not_import_keras():
+    import subprocess
+    import sys
+
+    code = "import sys, lossplot_widget; print('keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_batch_hooks_without_known_steps_count_calls():
+    # a generator of unknown length: params["steps"] is None, so batches are counted
+    cb = LiveLossCallback()
+    cb.set_params({"epochs": 2, "steps": None, "verbose": 0})
+    cb.on_train_begin()
+    for epoch in range(2):
+        cb.on_epoch_begin(epoch)
+        for b in range(3):
+            cb.on_train_batch_end(b, {"loss": float(10 * epoch + b)})
+        cb.on_epoch_end(epoch, {"loss": float(10 * epoch + 2), "val_loss": 1.0 + epoch})
+    w = cb.widget
+    assert col(w, "loss", "step") == [0, 1, 2, 3, 4, 5]
+    assert col(w, "val_loss", "step") == [2, 5]
+    assert w.progress.total is None
