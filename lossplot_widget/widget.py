@@ -404,6 +404,16 @@ class LiveLossWidget(traitlets.HasTraits):
                 return
             yield item
 
+    def check_controls(self) -> bool:
+        """Wait here while paused, then return whether Stop was clicked (framework callbacks call this).
+
+        >>> w = LiveLossWidget()
+        >>> w.check_controls()
+        False
+        """
+        self._control_point()
+        return self.should_stop
+
     def _control_point(self) -> None:
         """Begin a run if none is active; block here while the run is paused (Stop ends the wait)."""
         ctl = self._control
