@@ -105,8 +105,22 @@ def _reduce(vals: np.ndarray, ints: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return out_v, out_i
 
 
-_PAD_V = np.array([_INF, -_INF, _INF])
-_PAD_I = np.full(5, NONE, dtype=np.int64)
+def _reduce_runs(vals: np.ndarray, ints: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge consecutive runs of block rows beginning at ``starts`` (sorted, first 0) -> (m, 3), (m, 5)."""
+    m = len(starts)
+    group = np.repeat(np.arange(m), np.diff(np.append(starts, len(vals))))
+    out_v = np.empty((m, 3))
+    out_i = np.empty((m, 5), dtype=np.int64)
+    for col_v, col_i, ufunc in ((_VMIN, _IMIN, np.minimum), (_VMAX, _IMAX, np.maximum), (_VPOS, _IPOS, np.minimum)):
+        col = vals[:, col_v]
+        best = ufunc.reduceat(col, starts)
+        hits = np.flatnonzero(col == best[group])
+        first = hits[np.searchsorted(group[hits], np.arange(m))]  # the first row holding each run's best
+        out_v[:, col_v] = best
+        out_i[:, col_i] = ints[first, col_i]
+    out_i[:, _IBAD] = np.minimum.reduceat(ints[:, _IBAD], starts)
+    out_i[:, _ILOG] = np.minimum.reduceat(ints[:, _ILOG], starts)
+    return out_v, out_i
 
 
 class MinMaxPyramid:
@@ -233,13 +247,9 @@ class MinMaxPyramid:
             r1 = min(hi // size, table.size)
             rows = r1 - r0
             if rows > 0:
-                g = -(-rows // middle)
-                m = -(-rows // g)
-                vals = np.empty((m * g, 3))
-                ints = np.empty((m * g, 5), dtype=np.int64)
-                vals[:rows], ints[:rows] = table.vals[r0:r1], table.ints[r0:r1]
-                vals[rows:], ints[rows:] = _PAD_V, _PAD_I
-                summaries.append(_reduce(vals.reshape(m, g, 3), ints.reshape(m, g, 5)))
+                m = min(rows, middle)
+                starts = (np.arange(m, dtype=np.int64) * rows) // m  # m nearly equal groups of rows
+                summaries.append(_reduce_runs(table.vals[r0:r1], table.ints[r0:r1], starts))
                 edges = ((lo, r0 * size), (r1 * size, hi))
             else:
                 edges = ((lo, hi),)

@@ -18,6 +18,7 @@ import traitlets
 from .control_view import ControlBar
 from .frames import Frame, FrameOptions, SeriesFrame
 from .progress_view import ProgressBar
+from .zoom import ZoomControl
 from .grouping import is_validation
 
 if TYPE_CHECKING:
@@ -157,8 +158,10 @@ class PlotView:
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
         self.control_bar = ControlBar(owner)  # Stop, Pause and which mechanism delivers them
+        self.zoom = ZoomControl(owner)  # pan/zoom toggle, reset; the x range each panel shows
         toolbar = widgets.HBox(
-            [self.smoothing, self.log_y, self.x_axis, *self.control_bar.widgets, *self.progress.widgets]
+            [self.smoothing, self.log_y, self.x_axis, *self.zoom.widgets, *self.control_bar.widgets,
+             *self.progress.widgets]
         )
         self.root = widgets.VBox(
             [toolbar, self.notes, self.panel_box, self.summary], layout=widgets.Layout(width="100%")
@@ -173,6 +176,7 @@ class PlotView:
             panel = self.panels.get(title)
             if panel is None:
                 panel = self.panels[title] = _Panel(title, frame.x_label, self.height)
+                self.zoom.attach(title, panel)
                 new_panel = True
             panel.set_log(options.log_y)
             panel.ensure([s.name for s in series])
@@ -199,6 +203,7 @@ class PlotView:
             w.close()
         self.control_bar.close()
         self.progress.close()
+        self.zoom.close()
         self.root.close()
 
 
