@@ -12,6 +12,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 # on CI (CI=true) every framework is installed, and a missing one must fail, not skip.
 collect_ignore = []
 if not os.environ.get("CI"):
-    for module, framework in (("keras", "keras"), ("lightning", "lightning"), ("torch", "torch")):
+    for module, framework in (
+        ("keras", "keras"), ("lightning", "lightning"), ("pytorch_lightning", "pytorch_lightning"), ("torch", "torch")
+    ):
         if importlib.util.find_spec(framework) is None:
             collect_ignore.append(f"lossplot_widget/{module}.py")

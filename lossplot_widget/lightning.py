@@ -1,0 +1,43 @@
+"""Lightning callback (``lightning.pytorch``): live curves during ``Trainer.fit``.
+
+Importing this module imports Lightning; ``import lossplot_widget`` alone never does.
+For the ``pytorch_lightning`` namespace use :mod:`lossplot_widget.pytorch_lightning`.
+
+>>> from lossplot_widget.lightning import LiveLossCallback
+>>> cb = LiveLossCallback()      # Trainer(callbacks=[cb]); the widget appears at train start
+>>> cb.state_dict()              # nothing logged yet
+{}
+"""
+
+from __future__ import annotations
+
+from lightning.pytorch.callbacks import Callback
+
+from ._lightning import LiveLossMixin
+
+__all__ = ["LiveLossCallback"]
+
+
+class LiveLossCallback(LiveLossMixin, Callback):
+    """Plot what a LightningModule logs, live: training per step, validation per epoch.
+
+    Parameters
+    ----------
+    widget : LiveLossWidget, optional
+        Where to log. If omitted, a widget is created at train start on global rank zero and
+        displayed (under IPython); it is then available as ``callback.widget``.
+
+    Notes
+    -----
+    - x is ``trainer.global_step`` (optimizer steps; the first batch is step 1).
+    - Per step: every metric the module logs with ``self.log(..., on_step=True)`` in
+      ``training_step`` (a forked ``name_step`` is shown as ``name``), plus the loss returned by
+      ``training_step`` as ``loss`` unless a logged metric already lands in the ``loss`` panel
+      (e.g. ``train_loss``). With gradient accumulation, one point per optimizer step.
+    - Per epoch: metrics logged with ``on_epoch=True`` in training (forked ones as ``name_epoch``),
+      and what validation logs, at the epoch's last step (``val_loss`` overlays ``train_loss``).
+    - Only global rank zero creates a widget and logs.
+    - Progress: ``trainer.estimated_stepping_batches`` steps in total.
+    - Checkpoints carry the whole history (``state_dict``); resuming with
+      ``Trainer.fit(..., ckpt_path=...)`` restores it exactly and continues the same curves.
+    """

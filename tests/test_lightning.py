@@ -1,0 +1,192 @@
+"""Lightning callback with a real Trainer on CPU: exact values, x = global_step, panels, resume."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+from _frameworks import require
+
+torch = require("torch")
+pl = require("lightning.pytorch")
+
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
+
+from lossplot_widget import LiveLossWidget  # noqa: E402
+from lossplot_widget.lightning import LiveLossCallback  # noqa: E402
+
+TRAIN_BATCHES = 4
+
+
+def loaders():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 3, generator=g)
+    y = (x @ torch.tensor([1.0, -2.0, 0.5]) > 0).long()
+    ds = TensorDataset(x, y)
+    return DataLoader(ds, batch_size=8), DataLoader(ds, batch_size=16)
+
+
+class Module(pl.LightningModule):
+    def __init__(self, log_metrics=True):
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = torch.nn.Linear(3, 2)
+        self.log_metrics = log_metrics
+        self.seen_loss, self.seen_val = [], []
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        logits = self.net(x)
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        self.seen_loss.append(float(loss.detach()))  # the reference for the test (a sync is fine here)
+        if self.log_metrics:
+            self.log("train_loss", loss)
+            self.log("train_acc", (logits.argmax(1) == y).float().mean(), on_step=True, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        logits = self.net(x)
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        self.seen_val.append(float(loss))
+        self.log("val_loss", loss)
+        self.log("val_acc", (logits.argmax(1) == y).float().mean())
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.5, momentum=0.9)
+
+
+class ValRecorder(pl.Callback):
+    """Lightning's own end-of-validation values, for comparison."""
+
+    def __init__(self):
+        self.values = []
+
+    def on_validation_end(self, trainer, pl_module):
+        if not trainer.sanity_checking:
+            self.values.append({k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")})
+
+
+def trainer(max_epochs, callbacks, **kw):
+    return pl.Trainer(
+        max_epochs=max_epochs, limit_train_batches=TRAIN_BATCHES, limit_val_batches=2, accelerator="cpu",
+        enable_progress_bar=False, logger=False, enable_model_summary=False, callbacks=callbacks,
+        **{"enable_checkpointing": False, **kw},
+    )
+
+
+def col(w, name, key="value"):
+    return w.to_dict()[name][key]
+
+
+def test_fit_logs_steps_and_validation_exactly(recorder):
+    w = LiveLossWidget()
+    w.widget
+    module, rec = Module(), ValRecorder()
+    trainer(2, [LiveLossCallback(w), rec]).fit(module, *loaders())
+    steps = list(range(1, 2 * TRAIN_BATCHES + 1))  # x = trainer.global_step after each optimizer step
+    assert col(w, "train_loss", "step") == steps
+    assert col(w, "train_loss") == module.seen_loss
+    assert col(w, "train_loss", "epoch") == [0.0] * TRAIN_BATCHES + [1.0] * TRAIN_BATCHES
+    assert col(w, "train_acc", "step") == steps  # on_step and on_epoch: the step values under the plain name
+    assert "loss" not in w.history  # train_loss already fills the loss panel
+    # validation once per epoch, at the epoch's last step, exactly Lightning's values
+    assert col(w, "val_loss", "step") == [TRAIN_BATCHES, 2 * TRAIN_BATCHES]
+    assert col(w, "val_loss", "epoch") == [0.0, 1.0]
+    assert col(w, "val_loss") == [v["val_loss"] for v in rec.values]
+    assert col(w, "val_acc") == [v["val_acc"] for v in rec.values]
+    sanity = 2  # the sanity check's 2 batches are not logged
+    assert col(w, "val_loss")[0] == pytest.approx(sum(module.seen_val[sanity : sanity + 2]) / 2, rel=1e-6)
+    # the epoch mean of train_acc as its own series, at the epoch ends
+    assert col(w, "train_acc_epoch", "step") == [TRAIN_BATCHES, 2 * TRAIN_BATCHES]
+    panels = {title: set(p.series) for title, p in w._view.panels.items()}
+    assert panels == {
+        "loss": {"train_loss", "val_loss"}, "acc": {"train_acc", "val_acc"}, "acc_epoch": {"train_acc_epoch"},
+    }
+    assert (w.progress.total, w.progress.done) == (2 * TRAIN_BATCHES, 2 * TRAIN_BATCHES)
+    assert w._view.progress.bar.value == 2 * TRAIN_BATCHES
+
+
+def test_returned_loss_when_the_module_logs_nothing():
+    cb = LiveLossCallback()
+    module = Module(log_metrics=False)
+    trainer(1, [cb]).fit(module, *loaders())
+    w = cb.widget  # created at train start
+    assert col(w, "loss", "step") == [1, 2, 3, 4]
+    assert col(w, "loss") == module.seen_loss
+    assert sorted(w.history.names) == ["loss", "val_acc", "val_loss"]
+
+
+def test_resume_from_checkpoint_continues_the_same_curves(tmp_path):
+    ref = LiveLossCallback()
+    trainer(4, [ref]).fit(Module(), *loaders())
+
+    first = LiveLossCallback()
+    ckpt = pl.callbacks.ModelCheckpoint(dirpath=tmp_path, save_last=True)
+    trainer(2, [first, ckpt], enable_checkpointing=True).fit(Module(), *loaders())
+    before = first.widget.to_dict()
+
+    resumed = LiveLossCallback()  # a new process would start with a new callback and widget
+    trainer(4, [resumed, pl.callbacks.ModelCheckpoint(dirpath=tmp_path / "resumed")], enable_checkpointing=True).fit(
+        Module(), *loaders(), ckpt_path=str(tmp_path / "last.ckpt")
+    )
+    after = resumed.widget.to_dict()
+    expected = ref.widget.to_dict()
+    assert list(after) == list(expected)
+    for name in expected:
+        n = len(before[name]["step"])
+        # restored exactly: steps, epochs, times and values of the first run
+        for key in ("step", "epoch", "time", "value"):
+            assert after[name][key][:n] == before[name][key], (name, key)
+        # and the resumed run continues the same curves as an uninterrupted one
+        assert after[name]["step"] == expected[name]["step"]
+        assert after[name]["epoch"] == expected[name]["epoch"]
+        assert after[name]["value"] == pytest.approx(expected[name]["value"], rel=1e-6, abs=1e-7)
+        # time keeps going forward across the resume
+        assert after[name]["time"][n:] == sorted(after[name]["time"][n:])
+        assert not n < len(after[name]["time"]) or after[name]["time"][n] >= before[name]["time"][-1]
+    assert after["train_loss"]["step"] == list(range(1, 4 * TRAIN_BATCHES + 1))
+
+
+def test_only_global_rank_zero_logs():
+    cb = LiveLossCallback()
+    other_rank = types.SimpleNamespace(
+        is_global_zero=False, global_step=1, current_epoch=0, sanity_checking=False, estimated_stepping_batches=4,
+        callback_metrics={"val_loss": torch.tensor(1.0)},
+    )
+    cb.on_train_start(other_rank, None)
+    cb.on_train_batch_end(other_rank, None, {"loss": torch.tensor(0.5)}, None, 0)
+    cb.on_validation_end(other_rank, None)
+    cb.on_train_epoch_end(other_rank, None)
+    cb.on_train_end(other_rank, None)
+    assert cb.widget is None and cb.state_dict() == {}
+
+
+def test_pytorch_lightning_namespace():
+    ptl = require("pytorch_lightning")
+    from lossplot_widget.pytorch_lightning import LiveLossCallback as PTLCallback
+
+    cb = PTLCallback()
+    m = _ptl_module(ptl)  # the same hooks, driven by the pytorch_lightning Trainer
+    ptl.Trainer(
+        max_epochs=1, limit_train_batches=2, limit_val_batches=1, enable_progress_bar=False, logger=False,
+        enable_checkpointing=False, enable_model_summary=False, callbacks=[cb],
+    ).fit(m, *loaders())
+    assert col(cb.widget, "loss", "step") == [1, 2]
+    assert col(cb.widget, "loss") == m.seen_loss
+
+
+def _ptl_module(ptl):
+    class PTLModule(ptl.LightningModule):
+        training_step = Module.training_step
+        validation_step = Module.validation_step
+        configure_optimizers = Module.configure_optimizers
+
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.net = torch.nn.Linear(3, 2)
+            self.log_metrics = False
+            self.seen_loss, self.seen_val = [], []
+
+    return PTLModule()
