@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= torch,keras,notebooks,follow,test
+EXTRAS ?= torch,keras,lightning,notebooks,follow,test
 # JupyterLab refuses to start as root unless told
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
