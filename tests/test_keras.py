@@ -110,13 +110,17 @@ def test_fit_validation_split_per_batch_exact(recorder):
     assert w._view.progress.bar.value == 18
 
 
-def test_fit_validation_data_epoch_only_and_created_widget():
+def test_fit_validation_data_epoch_only_and_created_widget(monkeypatch):
+    import lossplot_widget.keras as adapter
+
+    shown = []
+    monkeypatch.setattr(adapter, "show", shown.append)  # IPython's display, when under IPython
     x, y = data(40)
     xv, yv = data(16, seed=1)
     cb = LiveLossCallback(per_batch=False)
     h = model().fit(x, y, batch_size=BATCH, epochs=2, validation_data=(xv, yv), verbose=0, callbacks=[cb])
     w = cb.widget
-    assert isinstance(w, LiveLossWidget)  # created at train start (displayed only under IPython)
+    assert isinstance(w, LiveLossWidget) and shown == [w]  # created and displayed at train start
     assert sorted(w.history.names) == sorted(h.history)
     for name, values in h.history.items():
         assert col(w, name) == values
