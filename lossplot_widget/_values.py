@@ -70,12 +70,16 @@ def coerce_value(name: str, value: Any) -> Any:
             raise ValueError(
                 f"metric {name!r}: expected a scalar, got a tensor of shape {tuple(value.shape)}"
             )
-        if value.is_complex() or value.dtype == sys.modules["torch"].bool:
+        dtype = value.dtype
+        if dtype.is_complex or dtype == sys.modules["torch"].bool:
             raise TypeError(
                 f"metric {name!r}: expected a real number, got a tensor of dtype {value.dtype}"
             )
         # detach: never keep the autograd graph alive; no host sync happens here.
-        return value.detach().reshape(())
+        # (each tensor attribute costs ~0.1-0.3 us: skip the calls a plain 0-d loss does not need)
+        if value.requires_grad:
+            value = value.detach()
+        return value if value.dim() == 0 else value.reshape(())
     if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
         return float(value)
     if isinstance(value, numbers.Integral):

@@ -236,8 +236,10 @@ def render_summary(frame: Frame) -> str:
     """A table: last value, min and max (with their steps), points per second, per series."""
     rows = []
     for name, st in frame.stats.items():
+        last = "" if st.last is None else repr(float(st.last))  # exact, for scripts and browser tests
         rows.append(
-            "<tr>"
+            f'<tr class="lossplot-row" data-metric="{html.escape(name)}" data-last="{last}" '
+            f'data-last-step="{st.last_step}" data-count="{st.count}">'
             f"<td><b>{html.escape(name)}</b></td><td>{_fmt(st.last)}</td><td>{st.last_step}</td>"
             f"<td>{_fmt(st.min)} @ {st.min_step}</td><td>{_fmt(st.max)} @ {st.max_step}</td>"
             f"<td>{st.count}</td><td>{_fmt(st.rate)}</td>"

@@ -139,7 +139,11 @@ class LiveLossWidget(traitlets.HasTraits):
             values = metrics
         if not values:
             raise ValueError("log() needs at least one metric, e.g. w.log(loss=0.5)")
-        clean = {check_name(name): coerce_value(name, v) for name, v in values.items()}
+        clean = {}
+        for name, v in values.items():  # the hot path: a float under a str name costs two type checks
+            if type(name) is not str or not name:
+                check_name(name)
+            clean[name] = v if type(v) is float else coerce_value(name, v)
         if step is not None:
             step = coerce_step(step)
         if epoch is not None:
@@ -175,7 +179,7 @@ class LiveLossWidget(traitlets.HasTraits):
 
     def _maybe_draw(self) -> None:
         now = time.monotonic()
-        if self._throttle.due(now):
+        if now >= self._throttle.next_at:  # Throttle.due, inlined: this runs on every log()
             self._draw(blocking=False)
         elif self._timer is None:
             self._schedule(self._throttle.wait(now))
