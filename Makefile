@@ -8,7 +8,7 @@ EXTRAS ?= torch,keras,lightning,notebooks,follow,test
 # JupyterLab refuses to start as root unless told
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test venv clean
+.PHONY: lab test test-browser venv clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ venv: $(VENV)/.installed
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
-test: $(VENV)/.installed
+# Browser tests (tests/browser/, Playwright + Galata, Debian's chromium; never a browser download)
+node_modules/.installed: package.json package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m pytest
+	VENV=$(VENV) npx playwright test
+
+test-browser: $(VENV)/.installed node_modules/.installed
+	VENV=$(VENV) npx playwright test
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) build dist .pytest_cache node_modules test-results tests/browser/artifacts

@@ -1,0 +1,192 @@
+// Shared helpers for the browser tests: reading bqplot's SVG, console errors, Jupyter front ends.
+import { expect, Locator, Page } from '@playwright/test';
+
+/** bqplot 0.13 draws a Lines mark as `g.curve > path.line`; the points are the M/L commands of `d`. */
+export const LINE = 'svg.svg-figure g.curve > path.line';
+
+export type Point = { x: number; y: number };
+
+export function parsePath(d: string | null): Point[] {
+  if (!d) {
+    return [];
+  }
+  const points: Point[] = [];
+  const re = /[ML]\s*(-?[\d.]+(?:e[-+]?\d+)?)[ ,]\s*(-?[\d.]+(?:e[-+]?\d+)?)/gi;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(d)) !== null) {
+    points.push({ x: Number(m[1]), y: Number(m[2]) });
+  }
+  return points;
+}
+
+/** The `d` of every line path in the first figure under `root`, in mark order (raw, smoothed per series). */
+export async function linePaths(root: Locator): Promise<string[]> {
+  return root
+    .locator('div.bqplot.figure')
+    .first()
+    .locator(LINE)
+    .evaluateAll(els => els.map(e => e.getAttribute('d') || ''));
+}
+
+/** Number of points drawn by the first (raw) line of the first figure under `root`. */
+export async function rawPointCount(root: Locator): Promise<number> {
+  const paths = await linePaths(root);
+  return paths.length ? parsePath(paths[0]).length : 0;
+}
+
+/** Console errors and uncaught page errors, collected from now on. */
+export function collectErrors(page: Page, ignore: RegExp[] = []): string[] {
+  const errors: string[] = [];
+  const keep = (text: string) => !ignore.some(re => re.test(text));
+  page.on('console', msg => {
+    if (msg.type() === 'error' && keep(msg.text())) {
+      errors.push(`console: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', err => {
+    const where = (err.stack || '').split('\n').slice(1, 3).join(' ').trim();
+    const text = `pageerror: ${err} ${where}`;
+    if (keep(text)) {
+      errors.push(text);
+    }
+  });
+  return errors;
+}
+
+/**
+ * The y axis ticks of the first figure under `root`: value (parsed label) and pixel position.
+ * bqplot draws axes in `svg.svg-background g.axis`; the y axis' ticks are translated vertically.
+ */
+export async function yTicks(root: Locator): Promise<{ value: number; px: number; label: string }[]> {
+  const fig = root.locator('div.bqplot.figure').first();
+  return fig.locator('svg.svg-background g.axis').evaluateAll(axes => {
+    for (const axis of axes) {
+      const ticks = Array.from(axis.querySelectorAll('g.tick'));
+      const parsed = ticks.map(t => {
+        const m = /translate\(\s*([-\d.e]+)[ ,]+([-\d.e]+)\s*\)/.exec(t.getAttribute('transform') || '');
+        const label = (t.querySelector('text')?.textContent || '').trim();
+        return { tx: m ? Number(m[1]) : NaN, ty: m ? Number(m[2]) : NaN, label };
+      });
+      const vertical = parsed.length > 1 && parsed.every(p => p.tx === parsed[0].tx);
+      if (vertical) {
+        return parsed
+          .filter(p => p.label !== '')
+          .map(p => ({ value: Number(p.label.replace('\u2212', '-')), px: p.ty, label: p.label }));
+      }
+    }
+    return [];
+  });
+}
+
+/** Least-squares slope/intercept and the largest residual of y on x. */
+export function linearFit(xs: number[], ys: number[]): { a: number; b: number; maxResidual: number } {
+  const n = xs.length;
+  const mx = xs.reduce((s, v) => s + v, 0) / n;
+  const my = ys.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  const a = sxy / sxx;
+  const b = my - a * mx;
+  const maxResidual = Math.max(...xs.map((x, i) => Math.abs(a * x + b - ys[i])));
+  return { a, b, maxResidual };
+}
+
+/** Wait until a JupyterLab-style kernel indicator says idle, then let the page settle for a second. */
+export async function waitForIdleKernel(page: Page, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const app = (window as any).jupyterapp;
+      const widget = app?.shell?.currentWidget;
+      const kernel = widget?.sessionContext?.session?.kernel;
+      return kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
+    },
+    undefined,
+    { timeout }
+  );
+  await page.waitForTimeout(1000);
+}
+
+/** Run every cell of the current notebook without waiting for it to finish. */
+export async function startRunAll(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+}
+
+/** Code cells of the current notebook that have no execution count (never ran). */
+export async function unexecutedCells(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const nb = (window as any).jupyterapp.shell.currentWidget.content;
+    const missing: number[] = [];
+    nb.widgets.forEach((cell: any, i: number) => {
+      if (cell.model.type === 'code' && cell.model.sharedModel.getSource().trim() && !cell.model.executionCount) {
+        missing.push(i);
+      }
+    });
+    return missing;
+  });
+}
+
+/** Error outputs (output_type 'error') of the current notebook, as "ename: evalue". */
+export async function errorOutputs(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const nb = (window as any).jupyterapp.shell.currentWidget.content;
+    const found: string[] = [];
+    for (const cell of nb.widgets) {
+      const outputs = cell.model?.outputs;
+      if (!outputs) {
+        continue;
+      }
+      for (let i = 0; i < outputs.length; i++) {
+        const out = outputs.get(i).toJSON();
+        if (out.output_type === 'error') {
+          found.push(`${out.ename}: ${out.evalue}`);
+        }
+      }
+    }
+    return found;
+  });
+}
+
+/** True while any cell of the current notebook is queued or running (its prompt shows `[*]`). */
+export async function notebookBusy(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    const prompts = Array.from(panel.node.querySelectorAll('.jp-InputPrompt')) as HTMLElement[];
+    const kernel = panel.sessionContext?.session?.kernel;
+    return prompts.some(p => (p.textContent || '').includes('*')) || kernel?.status === 'busy';
+  });
+}
+
+/** Wait for every cell to finish (no `[*]` prompt, kernel idle, twice in a row half a second apart). */
+export async function waitForNotebookDone(page: Page, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let quiet = 0;
+  while (quiet < 2) {
+    expect(Date.now(), 'notebook still running at the deadline').toBeLessThan(deadline);
+    quiet = (await notebookBusy(page)) ? 0 : quiet + 1;
+    await page.waitForTimeout(500);
+  }
+}
+
+/** Open a notebook through the app's document manager and wait for its panel. */
+export async function openNotebook(page: Page, path: string): Promise<void> {
+  await page.evaluate(async p => {
+    await (window as any).jupyterapp.commands.execute('docmanager:open', { path: p });
+  }, path);
+  await expect(page.locator('.jp-NotebookPanel').first()).toBeVisible();
+  await waitForIdleKernel(page);
+}
+
+/** Numbers printed as KEY=value by a cell (e.g. "LAST=0.123 N=400"). */
+export function printed(text: string, key: string): number {
+  const m = new RegExp(`${key}=(-?[\\d.]+(?:e[-+]?\\d+)?)`).exec(text);
+  if (!m) {
+    throw new Error(`no ${key}= in output: ${text}`);
+  }
+  return Number(m[1]);
+}
