@@ -6,7 +6,6 @@ import os
 import warnings
 
 import numpy as np
-import pytest
 from _frameworks import require
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
