@@ -74,7 +74,7 @@ class LiveLossMixin:
         w = self._ensure_widget()
         w.progress.done = int(trainer.global_step)
         w.set_total(trainer.estimated_stepping_batches)  # inf (no limit) hides the bar
-        self._last_step = None
+        self._last_step = int(trainer.global_step)  # points come after optimizer steps
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         if not trainer.is_global_zero:
@@ -84,13 +84,13 @@ class LiveLossMixin:
         w.progress.done = step
         if self._last_step is not None and step <= self._last_step:
             return  # gradient accumulation: no optimizer step since the last point
+        self._last_step = step
         values = _dedupe(scalars(_results_metrics(trainer, on_step=True)), keep_suffix=None)
         values = {k: v for k, v in values.items() if not is_validation(k)}
         loss = _loss_of(outputs)
         if loss is not None and "loss" not in values and not any(panel_of(k) == "loss" for k in values):
             values["loss"] = loss  # what training_step returned, unless a *loss metric is logged
         if values:
-            self._last_step = step
             w.log(values, step=step, epoch=int(trainer.current_epoch))
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:

@@ -117,6 +117,17 @@ def test_returned_loss_when_the_module_logs_nothing():
     assert sorted(w.history.names) == ["loss", "val_acc", "val_loss"]
 
 
+def test_gradient_accumulation_one_point_per_optimizer_step():
+    cb = LiveLossCallback()
+    module = Module()
+    trainer(2, [cb], accumulate_grad_batches=2).fit(module, *loaders())
+    w = cb.widget
+    assert col(w, "train_loss", "step") == [1, 2, 3, 4]
+    assert col(w, "train_loss") == module.seen_loss[1::2]  # the batch that completed each step
+    assert col(w, "val_loss", "step") == [2, 4]
+    assert w.progress.total == 4
+
+
 def test_resume_from_checkpoint_continues_the_same_curves(tmp_path):
     ref = LiveLossCallback()
     trainer(4, [ref]).fit(Module(), *loaders())
