@@ -13,6 +13,10 @@ How a click reaches a blocked kernel (chosen by feature detection, shown in the 
     buttons' comms only: the wrapper looks at the message data, sets an Event, and returns whatever the
     original returns, so the message continues on its normal route. It does no I/O, touches no widget
     and never raises. The normal ``on_click`` that follows later does nothing (the hook already acted).
+``peek``
+    ipykernel 6 (one main thread reads the shell socket): at each frame the main thread reads, never
+    takes, the messages waiting for it and acts on our buttons' clicks (see :mod:`._peek`). A blocking
+    loop reacts at its next frame (``refresh_interval``).
 ``handler``
     Otherwise: the ordinary ``on_click``/``observe`` handlers. They act when the kernel is idle, for
     training in a background thread, or for training started by a button (Voilà) on ipykernel >= 7.4
@@ -42,10 +46,14 @@ from typing import Any, Callable
 #: module-wide default for ``LiveLossWidget(control_hooks=...)``
 HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
 
+#: seconds between two looks at pending shell messages (``peek`` mechanism, from ``log()``)
+POLL_INTERVAL = 0.05
 HOOK = "hook"
+PEEK = "peek"
 HANDLER = "handler"
 MECHANISM_TEXT = {
     HOOK: ("live", "Stop/Pause act while a cell blocks (ipykernel shell-channel hook)"),
+    PEEK: ("live at frames", "Stop/Pause act at the next frame while a cell blocks (pending messages are read)"),
     HANDLER: (
         "between cells",
         "Stop/Pause act when the kernel is idle or training runs in a thread; "
@@ -172,6 +180,9 @@ class RunControl:
         self.run: Run | None = None
         self.mechanism = HANDLER
         self.last_run: Run | None = None
+        self.peeker: Any = None  # a _peek.Peeker on ipykernel 6
+        self.peeked_clicks = 0  # Stop clicks acted on by the peeker ...
+        self.late_clicks = 0  # ... whose normal on_click, after the cell, is then ignored
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # begin/end only; never taken by the hook
         self._listeners: list[Callable[[str], None]] = []
@@ -202,6 +213,17 @@ class RunControl:
     def observe_stop_message(self, data: Any) -> None:
         if is_click(data):
             self.request_stop()
+
+    def observe_peeked_stop(self, data: Any) -> None:
+        if is_click(data):
+            self.peeked_clicks += 1
+            self.request_stop()
+
+    def poll(self) -> None:
+        """Frame time on the main thread: where the kernel needs it, look for pending clicks."""
+        peeker = self.peeker
+        if peeker is not None:
+            peeker.poll()
 
     def observe_pause_message(self, data: Any) -> None:
         value = toggle_value(data)
@@ -254,9 +276,10 @@ class RunControl:
         self._notify("paused")
         while True:
             run.wake.clear()
+            self.poll()
             if not run.pause.is_set() or run.stop.is_set():
                 break
-            run.wake.wait(0.25)  # a timeout keeps Ctrl-C/interrupt responsive
+            run.wake.wait(0.25 if self.peeker is None else 0.05)  # a timeout keeps Ctrl-C responsive
         self._notify("stopping" if run.stop.is_set() else "resumed")
 
     def note_stop_seen(self, run: Run) -> None:

@@ -6,11 +6,13 @@ Labels are plain text/unicode (Voilà serves no icon font offline).
 from __future__ import annotations
 
 import html
+import math
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .control import HANDLER, HOOK, MECHANISM_TEXT, install_routing_hook, routing_hook_supported
+from ._peek import Peeker, peek_supported
+from .control import HANDLER, HOOK, MECHANISM_TEXT, PEEK, _kernel, install_routing_hook, routing_hook_supported
 
 if TYPE_CHECKING:
     from .widget import LiveLossWidget
@@ -37,12 +39,9 @@ class ControlBar:
         self.stop.add_class("lossplot-stop")
         self.pause.add_class("lossplot-pause")
         self.status.add_class("lossplot-control-status")
-        comms = (self.stop.comm, self.pause.comm)
-        self.hooked = ctl.hooks and all(routing_hook_supported(c) for c in comms)
-        if self.hooked:
-            install_routing_hook(self.stop.comm, ctl.observe_stop_message)
-            install_routing_hook(self.pause.comm, ctl.observe_pause_message)
-        ctl.mechanism = HOOK if self.hooked else HANDLER
+        self.mechanism = self._connect()
+        ctl.mechanism = self.mechanism
+        owner._next_poll = 0.0 if self.mechanism == PEEK else math.inf  # log() looks every POLL_INTERVAL
         self._syncing = False
         self._state = ""
         self.stop.on_click(self._on_stop_click)
@@ -54,20 +53,39 @@ class ControlBar:
     def widgets(self) -> list[Any]:
         return [self.stop, self.pause, self.status]
 
-    @property
-    def mechanism(self) -> str:
-        return HOOK if self.hooked else HANDLER
+    def _connect(self) -> str:
+        """Pick how clicks reach a blocked loop: the routing hook, else peeking, else plain handlers."""
+        ctl = self.control
+        if not ctl.hooks:
+            return HANDLER
+        if all(routing_hook_supported(w.comm) for w in (self.stop, self.pause)):
+            install_routing_hook(self.stop.comm, ctl.observe_stop_message)
+            install_routing_hook(self.pause.comm, ctl.observe_pause_message)
+            return HOOK
+        kernel = _kernel()
+        if peek_supported(kernel):
+            if ctl.peeker is None or ctl.peeker.kernel is not kernel:
+                ctl.peeker = Peeker(kernel)
+            ctl.peeker.watch(self.stop.model_id, ctl.observe_peeked_stop)
+            ctl.peeker.watch(self.pause.model_id, ctl.observe_pause_message)
+            return PEEK
+        return HANDLER
 
     # ------------------------------------------------------------ frontend events (main thread)
     def _on_stop_click(self, _button: Any) -> None:
-        # with the hook, this is the late second delivery of a click the hook already acted on
-        if not self.hooked and self.control.request_stop():
+        ctl = self.control
+        if self.mechanism == HOOK:
+            return  # the late second delivery of a click the hook already acted on
+        if self.mechanism == PEEK and ctl.late_clicks < ctl.peeked_clicks:
+            ctl.late_clicks += 1  # the peeker acted on this click while the cell blocked
+            return
+        if ctl.request_stop():
             self._on_event("stopping")
 
     def _on_pause_change(self, change: Any) -> None:
         if self._syncing:
             return
-        if not self.hooked:
+        if self.mechanism != HOOK:  # a value, not a toggle: applying it twice in a run is harmless
             self.control.set_paused(bool(change["new"]))
         self._sync_toggle()  # show the real state (e.g. a click while no run was active snaps back)
 

@@ -7,6 +7,7 @@ Data flows one way: ``log()`` -> :class:`~lossplot_widget.history.History` ->
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ import traitlets
 
 from . import _ipython, export, static
 from ._values import check_name, coerce_epoch, coerce_step, coerce_value
-from .control import RunControl
+from .control import POLL_INTERVAL, RunControl
 from .frames import X_AXES, FrameBuilder, FrameOptions
 from .grouping import GroupsArg, normalize_groups, panel_of
 from .history import History, defer_interrupts
@@ -65,6 +66,7 @@ class LiveLossWidget(traitlets.HasTraits):
         #: total steps, steps/s and ETA, sampled once per frame (see progress.py); set_total() changes it
         self.progress = Progress(total)
         self._control = RunControl(hooks=control_hooks)  # Stop/Pause; see control.py
+        self._next_poll = math.inf  # the view sets it where clicks must be peeked at (ipykernel 6)
         self.height = height
         self._groups = normalize_groups(groups)
         self._followers: list[Any] = []  # follow(): log directories tailed by background threads
@@ -179,6 +181,9 @@ class LiveLossWidget(traitlets.HasTraits):
 
     def _maybe_draw(self) -> None:
         now = time.monotonic()
+        if now >= self._next_poll:  # ipykernel 6 only (else +inf): read pending Stop/Pause clicks
+            self._next_poll = now + POLL_INTERVAL
+            self._control.poll()
         if now >= self._throttle.next_at:  # Throttle.due, inlined: this runs on every log()
             self._draw(blocking=False)
         elif self._timer is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,8 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 REPO = Path(__file__).resolve().parents[1]
+#: the kernel's interpreter; point it at another environment to test another ipykernel (e.g. 6.29)
+PYTHON = os.environ.get("LOSSPLOT_TEST_KERNEL_PYTHON") or sys.executable
 
 
 class Kernel:
@@ -21,13 +24,11 @@ class Kernel:
         spec_dir = tmp_path / "kernels" / "lossplot-test"
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "argv": [PYTHON, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "lossplot test", "language": "python",
         }))
         ksm = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
         self.km = KernelManager(kernel_name="lossplot-test", kernel_spec_manager=ksm)
-        import os
-
         env = {**os.environ, "LOSSPLOT_CONTROL_HOOKS": "1", "KERAS_BACKEND": "torch", "PYTHONPATH": str(REPO)}
         self.km.start_kernel(env=env)
         self.kc = self.km.client()
