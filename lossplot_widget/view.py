@@ -52,8 +52,8 @@ class _SeriesMarks:
             display_legend=True, line_style=style, stroke_width=1.5,
         )
         self.smooth = bqplot.Lines(
-            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], line_style=style,
-            stroke_width=2.0,
+            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[name],
+            display_legend=False, line_style=style, stroke_width=2.0,
         )
         # a tooltip label is browser-rendered text: use the name only when it holds no markup characters
         label = name if not set(name) & set("<>&\"'") else "value"
@@ -77,7 +77,7 @@ class _Panel:
         self.log_y = False
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label, grid_lines="dashed")
         self.y_axis = bqplot.Axis(
-            scale=self.lin_scale, side="left", grid_lines="dashed", tick_format=".3g"
+            scale=self.lin_scale, side="left", grid_lines="dashed", tick_format=".3~g"
         )
         self.series: dict[str, _SeriesMarks] = {}
         self.figure = bqplot.Figure(
@@ -118,8 +118,25 @@ class _Panel:
                         mark.scales = scales
                     if mark is marks.raw:
                         mark.opacities = [RAW_FAINT if smoothing else 1.0]
+                    if mark is not marks.readout:  # the legend shows the line drawn at full opacity
+                        mark.display_legend = (mark is marks.smooth) == smoothing
                     mark.x = x
                     mark.y = y
+        self._set_log_ticks(frames)
+
+    def _set_log_ticks(self, frames: list[SeriesFrame]) -> None:
+        # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
+        ticks: list[float] = []
+        if self.log_y:
+            drawn = [a[np.isfinite(a) & (a > 0)] for sf in frames for a in (sf.y, sf.smooth_y)]
+            drawn = [a for a in drawn if a.size]
+            if drawn:
+                lo = self.log_scale.min if self.log_scale.min is not None else min(float(a.min()) for a in drawn)
+                hi = self.log_scale.max if self.log_scale.max is not None else max(float(a.max()) for a in drawn)
+                ticks = log_ticks(lo, hi)
+        current = self.y_axis.tick_values
+        if current is None or list(current) != ticks:
+            self.y_axis.tick_values = np.asarray(ticks, dtype=float)
 
     def close(self) -> None:
         for s in self.series.values():
@@ -145,7 +162,7 @@ class PlotView:
         self.x_axis = widgets.ToggleButtons(
             options=[("step", "step"), ("epoch", "epoch"), ("time", "time")], value=owner.x_axis,
             tooltips=["global step", "epoch (fractional within an epoch)", "wall-clock seconds"],
-            style={"button_width": "56px"},
+            style={"button_width": "64px"},
         )
         self._links = [
             traitlets.link((self.smoothing, "value"), (owner, "smoothing")),
@@ -161,7 +178,9 @@ class PlotView:
         self.zoom = ZoomControl(owner)  # pan/zoom toggle, reset; the x range each panel shows
         toolbar = widgets.HBox(
             [self.smoothing, self.log_y, self.x_axis, *self.zoom.widgets, *self.control_bar.widgets,
-             *self.progress.widgets]
+             *self.progress.widgets],
+            # wrap whole controls onto a second row instead of squeezing them (truncated labels)
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         self.root = widgets.VBox(
             [toolbar, self.notes, self.panel_box, self.summary], layout=widgets.Layout(width="100%")
@@ -205,6 +224,31 @@ class PlotView:
         self.progress.close()
         self.zoom.close()
         self.root.close()
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick values for a log axis over ``[lo, hi]``: 1, 2, 5 per decade; 1..9 when that gives fewer
+    than three; every k-th decade when it gives more than ten. Empty (bqplot's default) when none fit.
+
+    >>> log_ticks(0.12, 2.1)
+    [0.2, 0.5, 1.0, 2.0]
+    >>> log_ticks(1e-6, 10.0)
+    [1e-06, 1e-05, 0.0001, 0.001, 0.01, 0.1, 1.0, 10.0]
+    """
+    if not (0 < lo <= hi and math.isfinite(hi)):
+        return []
+    d0, d1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+
+    def within(mantissas: Sequence[int], every: int = 1) -> list[float]:
+        values = (float(f"{m}e{d}") for d in range(d0, d1 + 1) if (d - d0) % every == 0 for m in mantissas)
+        return [v for v in values if lo <= v <= hi]
+
+    ticks = within((1, 2, 5))
+    if len(ticks) > 10:
+        ticks = within((1,), max(1, math.ceil((d1 - d0) / 8)))
+    elif len(ticks) < 3:
+        ticks = within(range(1, 10))
+    return ticks
 
 
 def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
