@@ -80,6 +80,8 @@ class LiveLossMixin:
         if not trainer.is_global_zero:
             return
         w = self._ensure_widget()
+        if w.check_controls():  # the widget's Stop button (a Pause waits in here)
+            trainer.should_stop = True
         step = int(trainer.global_step)
         w.progress.done = step
         if self._last_step is not None and step <= self._last_step:
