@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ._inotify import DirWatch
 from .csvtail import CsvTail
 from .tbevents import CorruptRecordWarning, EventFileReader, Scalar, is_event_file
 
@@ -144,15 +145,26 @@ class Follower:
         rescan: float = 1.0,
         settle: float = 2.0,
         corrupt_after: float = 2.0,
+        wake: bool = True,
         start: bool = True,
     ) -> None:
         if poll <= 0:
             raise ValueError(f"poll must be > 0 seconds, got {poll!r}")
+        try:  # here, not in the thread: a clear error now, and no import cost in the first poll
+            from tensorboard.compat.proto import event_pb2  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - the follow extra installs it
+            raise ImportError(
+                "following TensorBoard logs needs the tensorboard package: pip install 'lossplot-widget[follow]'"
+            ) from exc
         self.logdir = os.fspath(logdir)
         self.poll = float(poll)
         self.rescan = float(rescan)
         self.settle = float(settle)
         self.corrupt_after = float(corrupt_after)
+        self.wake = wake
+        #: with ``wake``, reads after a write are at least this far apart (coalesces bursts of writes)
+        self.min_gap = self.poll / 5
+        self._watch: DirWatch | None = None
         self._accept = tag_filter(tags)
         if csv is True:
             self._csv_globs: tuple[str, ...] = ("*.csv",)
@@ -188,6 +200,9 @@ class Follower:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop following (the points already read stay in the widget)."""
         self._stop.set()
+        watch = self._watch
+        if watch is not None:
+            watch.wake()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -197,14 +212,36 @@ class Follower:
         return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self._widget() is None:
-                break  # the widget is gone
-            try:
-                self.poll_once()
-            except Exception as exc:  # never die silently: report and keep polling
-                self._report(f"follow({self.logdir!r}): poll failed: {exc!r}")
+        self._watch = DirWatch() if self.wake else None
+        try:
+            while not self._stop.is_set():
+                if self._widget() is None:
+                    break  # the widget is gone
+                started = time.monotonic()
+                got = 0
+                try:
+                    got = self.poll_once()
+                    self._redraw()  # drawn at most every refresh_interval, the last frame one poll late at most
+                except Exception as exc:  # never die silently: report and keep polling
+                    self._report(f"follow({self.logdir!r}): poll failed: {exc!r}")
+                self._wait(started, busy=got > 0)
+        finally:
+            watch, self._watch = self._watch, None
+            if watch is not None:
+                watch.close()
+
+    def _wait(self, started: float, busy: bool) -> None:
+        """Sleep until the next poll: ``poll`` seconds, or earlier when a watched directory changes."""
+        watch = self._watch
+        if watch is None or not watch.available:
             self._stop.wait(self.poll)
+            return
+        if busy:  # writes are coming in: read at most every min_gap (one wake-up per read)
+            gap_left = started + self.min_gap - time.monotonic()
+            if gap_left > 0 and self._stop.wait(gap_left):
+                return
+        if watch.wait(started + self.poll - time.monotonic()) == "created":
+            self._scanned_at = -np.inf  # look for the new file now
 
     # ----------------------------------------------------------------- poll
     def poll_once(self) -> int:
@@ -244,8 +281,11 @@ class Follower:
         if not os.path.isdir(root):
             return
         base = os.path.basename(os.path.normpath(root)) or root
+        watch = self._watch
         for dirpath, dirs, files in os.walk(root):
             dirs.sort()
+            if watch is not None:
+                watch.add(dirpath)
             rel = os.path.relpath(dirpath, root)
             run = base if rel == "." else rel.replace(os.sep, "/")
             for name in sorted(files):
@@ -346,8 +386,15 @@ class Follower:
         arrived = time.time()
         self.latencies.extend(arrived - wt for wt in arrivals)
         self.points += n
-        w._maybe_draw()
+        if self._thread is None or self._thread is not threading.current_thread():
+            w._maybe_draw()  # polled by hand: let the widget schedule its frame
         return n
+
+    def _redraw(self) -> None:
+        """From the polling thread: draw when the widget's throttle allows (no timer thread per poll)."""
+        w = self._widget()
+        if w is not None and w.dirty and w._throttle.due(time.monotonic()):
+            w._draw(blocking=False)
 
     # -------------------------------------------------------------- report
     def _report(self, message: str, category: type[Warning] = FollowWarning) -> None:

@@ -356,3 +356,98 @@ def test_follow_with_a_view_draws_runs_in_one_panel(tmp_path, recorder):
     colors = [panel.series[n].raw.colors[0] for n in panel.series]
     assert len(set(colors)) == 2
     assert panel.series["b/loss"].raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+# ------------------------------------------------------------------ Lightning DDP
+
+DDP_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import torch
+    import lightning as L
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    class Tiny(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 1)
+
+        def training_step(self, batch, _):
+            x, y = batch
+            loss = torch.nn.functional.mse_loss(self.lin(x), y)
+            self.log("train_loss", loss)
+            time.sleep(0.1)  # long enough to watch it live
+            return loss
+
+        def validation_step(self, batch, _):
+            x, y = batch
+            self.log("val_loss", torch.nn.functional.mse_loss(self.lin(x), y), sync_dist=True)
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.05)
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x = torch.randn(256, 4)
+        data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True)), batch_size=8)
+        trainer = L.Trainer(
+            accelerator="cpu", devices=2, strategy="ddp", max_epochs=3, limit_train_batches=10, limit_val_batches=2,
+            log_every_n_steps=1, logger=TensorBoardLogger(sys.argv[1], name="ddp"), enable_checkpointing=False,
+            enable_progress_bar=False, enable_model_summary=False,
+        )
+        trainer.fit(Tiny(), data, data)
+    """
+)
+
+
+def test_lightning_ddp_run_is_followed_to_one_clean_curve(tmp_path):
+    """Two CPU processes (DDP, gloo); Lightning's TensorBoardLogger writes from rank zero only."""
+    pytest.importorskip("lightning")
+    script = tmp_path / "train_ddp.py"
+    script.write_text(DDP_SCRIPT)
+    logdir = tmp_path / "logs"
+    w = LiveLossWidget()
+    handle = w.follow(logdir, poll=0.1)
+    proc = subprocess.Popen([sys.executable, str(script), str(logdir)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=tmp_path)
+    seen_while_running = 0
+    try:
+        while proc.poll() is None:
+            seen_while_running = handle.points
+            time.sleep(0.1)
+        out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+        assert proc.returncode == 0, out[-3000:]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and handle.points < 33:
+            time.sleep(0.05)
+    finally:
+        handle.stop()
+        proc.kill()
+    assert "Starting with 2 processes" in out  # really two processes
+    assert sorted(w.history.names) == ["ddp/version_0/train_loss", "ddp/version_0/val_loss"]  # one writer
+    train = w.history["ddp/version_0/train_loss"]
+    assert train.steps.tolist() == list(range(30))  # 3 epochs x 10 steps, one clean curve
+    assert train.restarts == [] and np.isfinite(train.values).all()
+    assert train.epochs.tolist() == [0.0] * 10 + [1.0] * 10 + [2.0] * 10
+    assert len(w.history["ddp/version_0/val_loss"]) == 3
+    assert seen_while_running > 0  # it arrived live, not only at the end
+
+
+def test_dirwatch_wakes_on_writes_new_files_and_wake(tmp_path):
+    from lossplot_widget._inotify import DirWatch
+
+    watch = DirWatch()
+    if not watch.available:
+        pytest.skip("inotify is Linux-only")  # elsewhere the follower polls, covered by the tests above
+    try:
+        assert watch.add(str(tmp_path))
+        assert watch.wait(0.01) == "timeout"
+        (tmp_path / "events.out.tfevents.1.h").write_bytes(b"x")
+        assert watch.wait(1.0) == "created"
+        with open(tmp_path / "events.out.tfevents.1.h", "ab") as fh:
+            fh.write(b"y")
+        assert watch.wait(1.0) == "change"
+        watch.wake()
+        assert watch.wait(1.0) == "wake"
+    finally:
+        watch.close()
