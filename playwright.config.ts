@@ -80,12 +80,12 @@ export default defineConfig({
     },
     {
       name: 'notebook',
-      testMatch: /notebook7\.spec\.ts$/,
+      testMatch: /notebook7(\.[a-z]+)?\.spec\.ts$/,
       use: { baseURL: `http://127.0.0.1:${ports.notebook}` }
     },
     {
       name: 'voila',
-      testMatch: /voila\.spec\.ts$/,
+      testMatch: /voila(\.[a-z]+)?\.spec\.ts$/,
       use: { baseURL: `http://127.0.0.1:${ports.voila}` }
     }
   ]
