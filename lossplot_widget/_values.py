@@ -36,6 +36,10 @@ def torch_tensor_type() -> Any:
     return getattr(torch, "Tensor", None) if torch is not None else None
 
 
+#: [torch.Tensor, its float dtypes], filled on the first tensor seen (torch is never imported here)
+_TENSOR: list[Any] = [None, frozenset()]
+
+
 def coerce_value(name: str, value: Any) -> Any:
     """Return a ``float`` or a detached 0-d torch tensor for ``value``.
 
@@ -50,6 +54,9 @@ def coerce_value(name: str, value: Any) -> Any:
         return value
     if cls is int:
         return float(value)
+    if cls is _TENSOR[0] and cls is not None:  # the common torch case first: a 0-d float loss
+        if value.dim() == 0 and value.dtype in _TENSOR[1]:
+            return value.detach() if value.requires_grad else value
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"metric {name!r}: expected a real number, got bool {value!r}")
     if isinstance(value, (np.floating, np.integer)):
@@ -66,6 +73,9 @@ def coerce_value(name: str, value: Any) -> Any:
         return float(value.reshape(()))
     tensor_cls = torch_tensor_type()
     if tensor_cls is not None and isinstance(value, tensor_cls):
+        if _TENSOR[0] is not tensor_cls:
+            torch = sys.modules["torch"]
+            _TENSOR[:] = [tensor_cls, frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})]
         if value.numel() != 1:
             raise ValueError(
                 f"metric {name!r}: expected a scalar, got a tensor of shape {tuple(value.shape)}"

@@ -41,8 +41,9 @@ class _Column:
     def extend(self, values: np.ndarray) -> None:
         need = self.size + len(values)
         if need > len(self.data):
-            # grow by 1.25x: bounded slack keeps memory per point low at 10^7 points
-            grown = np.empty(max(need, int(len(self.data) * 1.25) + 1024), dtype=self.data.dtype)
+            # grow by 1.125x: at most 12.5% slack keeps memory per point low at 10^7 points
+            # (amortized, each point is copied ~8 times: ~20 ns, against ~1 us for the log() call)
+            grown = np.empty(max(need, int(len(self.data) * 1.125) + 4096), dtype=self.data.dtype)
             grown[: self.size] = self.data[: self.size]
             self.data = grown
         self.data[self.size : need] = values

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 #: points per level-0 block
-BLOCK = 64
+BLOCK = 128
 #: blocks of level k per block of level k + 1
 FANOUT = 8
 #: "no such point" (sorts after every real position)

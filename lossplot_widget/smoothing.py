@@ -103,7 +103,7 @@ class EmaTrack:
     [2.4286]
     """
 
-    def __init__(self, weight: float, block: int = 64, dense: int = 1 << 16) -> None:
+    def __init__(self, weight: float, block: int = 128, dense: int = 1 << 17) -> None:
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"smoothing weight must be in [0, 1], got {weight!r}")
         self.weight = weight
