@@ -80,8 +80,15 @@ class _Panel:
             scale=self.lin_scale, side="left", grid_lines="dashed", tick_format=".3~g"
         )
         self.series: dict[str, _SeriesMarks] = {}
+        # faint vertical rules where epochs begin; their own 0..1 y scale keeps them full height
+        self.rule_scale = bqplot.LinearScale(min=0.0, max=1.0)
+        self.rules = bqplot.Lines(
+            x=np.empty((0, 2)), y=np.empty((0, 2)), scales={"x": self.x_scale, "y": self.rule_scale},
+            colors=["gray"], opacities=[0.35], line_style="dashed", stroke_width=1.0,
+        )
+        self._rule_x: list[float] = []
         self.figure = bqplot.Figure(
-            marks=[], axes=[self.x_axis, self.y_axis], title=title, animation_duration=0,
+            marks=[self.rules], axes=[self.x_axis, self.y_axis], title=title, animation_duration=0,
             legend_location="top-right", fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 20},
             layout=widgets.Layout(flex="1 1 420px", min_width="300px", height=height),
         )
@@ -95,7 +102,7 @@ class _Panel:
             color = PALETTE[len(self.series) % len(PALETTE)]
             self.series[name] = _SeriesMarks(name, color, self.scales())
         if new:
-            self.figure.marks = [m for s in self.series.values() for m in s.marks]
+            self.figure.marks = [self.rules] + [m for s in self.series.values() for m in s.marks]
 
     def set_log(self, log_y: bool) -> None:
         if log_y != self.log_y:
@@ -138,12 +145,24 @@ class _Panel:
         if current is None or list(current) != ticks:
             self.y_axis.tick_values = np.asarray(ticks, dtype=float)
 
+    def set_rules(self, xs: list[float]) -> None:
+        """Draw the epoch boundaries at ``xs`` (one message, only when they changed)."""
+        if xs == self._rule_x:
+            return
+        self._rule_x = list(xs)
+        pairs = np.repeat(np.asarray(xs, dtype=float).reshape(-1, 1), 2, axis=1)
+        with self.rules.hold_sync():
+            self.rules.x = pairs
+            self.rules.y = np.tile([0.0, 1.0], (len(xs), 1))
+
     def close(self) -> None:
         for s in self.series.values():
             for m in s.marks:
                 m.close()
         for w in (self.figure, self.x_axis, self.y_axis, self.x_scale, self.lin_scale, self.log_scale):
             w.close()
+        self.rules.close()
+        self.rule_scale.close()
 
 
 class PlotView:
@@ -208,6 +227,11 @@ class PlotView:
         summary = render_summary(frame)
         if self.summary.value != summary:
             self.summary.value = summary
+
+    def show_epochs(self, xs: list[float]) -> None:
+        """Epoch boundaries (x positions, see :mod:`~lossplot_widget.epochs`) in every panel."""
+        for panel in self.panels.values():
+            panel.set_rules(xs)
 
     def show_progress(self, state: Any) -> None:
         """Update the progress bar (a :class:`~lossplot_widget.progress.ProgressState` or ``None``)."""

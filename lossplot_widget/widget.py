@@ -22,6 +22,7 @@ from .control import POLL_INTERVAL, RunControl
 from .frames import X_AXES, FrameBuilder, FrameOptions
 from .grouping import GroupsArg, normalize_groups, panel_of
 from .history import History, defer_interrupts
+from .epochs import epoch_boundaries
 from .progress import Progress
 from .throttle import Throttle
 
@@ -226,6 +227,7 @@ class LiveLossWidget(traitlets.HasTraits):
                     frame = self._builder.build(options)
                     self._view.apply(frame, options)
                     self._view.show_progress(self._progress_state())
+                    self._view.show_epochs(epoch_boundaries(self.history, options.x_axis))
                     self.frames_sent += 1
                 self._drawn_version = version
                 end = time.monotonic()

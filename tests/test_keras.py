@@ -104,6 +104,8 @@ def test_fit_validation_split_per_batch_exact(recorder):
     # panels: loss with val_loss, accuracy with val_accuracy
     panels = {title: set(p.series) for title, p in w._view.panels.items()}
     assert panels == {"loss": {"loss", "val_loss"}, "accuracy": {"accuracy", "val_accuracy"}}
+    # epoch boundaries visible on the step axis: a rule half a step before each epoch's first batch
+    assert w._view.panels["loss"].rules.x[:, 0].tolist() == [steps - 0.5, 2 * steps - 0.5]
     # progress: epochs x steps
     assert (w.progress.total, w.progress.done) == (18, 18)
     assert w._view.progress.bar.value == 18
