@@ -159,6 +159,20 @@ def test_resume_from_checkpoint_continues_the_same_curves(tmp_path):
     assert after["train_loss"]["step"] == list(range(1, 4 * TRAIN_BATCHES + 1))
 
 
+def test_resume_into_the_same_widget_replaces_the_superseded_points(tmp_path, recorder):
+    w = LiveLossWidget(smoothing=0.0)
+    w.widget
+    ckpt = pl.callbacks.ModelCheckpoint(dirpath=tmp_path, save_top_k=-1, filename="{epoch}")
+    trainer(2, [LiveLossCallback(w), ckpt], enable_checkpointing=True).fit(Module(), *loaders())
+    # resume from the end of epoch 0 (step 4) in the same process, into the same widget
+    trainer(3, [LiveLossCallback(w), pl.callbacks.ModelCheckpoint(dirpath=tmp_path / "b")],
+            enable_checkpointing=True).fit(Module(), *loaders(), ckpt_path=str(tmp_path / "epoch=0.ckpt"))
+    assert len(w.history["train_loss"]) == 8 + 8  # everything logged is kept
+    w.flush()
+    drawn = w._view.panels["loss"].series["train_loss"].raw.x.tolist()
+    assert drawn == list(range(1, 3 * TRAIN_BATCHES + 1))  # steps 5..8 drawn once: the resumed points
+
+
 def test_only_global_rank_zero_logs():
     cb = LiveLossCallback()
     other_rank = types.SimpleNamespace(
