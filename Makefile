@@ -1,6 +1,7 @@
 # Two commands on a fresh clone:
 #   make lab   - set up .venv and open the tutorial notebooks in JupyterLab
 #   make test  - set up .venv and run every test
+#   make bench - benchmarks (tables printed and written to benchmarks/RESULTS.md)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ EXTRAS ?= torch,keras,lightning,notebooks,follow,test
 # JupyterLab refuses to start as root unless told
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-browser venv clean
+.PHONY: lab test test-browser bench venv clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,11 @@ test: $(VENV)/.installed node_modules/.installed
 
 test-browser: $(VENV)/.installed node_modules/.installed
 	VENV=$(VENV) npx playwright test
+
+# Benchmarks print tables (not timed tests); livelossplot & co. come from the "bench" extra
+bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache node_modules test-results tests/browser/artifacts

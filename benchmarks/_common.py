@@ -1,0 +1,95 @@
+"""Shared helpers for the benchmark scripts: a recording comm (no browser), tables, machine facts."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from typing import Any, Sequence
+
+import comm
+from comm.base_comm import BaseComm
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+class RecordingComm(BaseComm):
+    """Counts what the widget layer would send to the browser (bytes of binary buffers, messages)."""
+
+    messages = 0
+    buffer_bytes = 0
+
+    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any) -> None:
+        RecordingComm.messages += 1
+        RecordingComm.buffer_bytes += sum(memoryview(b).nbytes for b in (buffers or []))
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.messages = 0
+        cls.buffer_bytes = 0
+
+
+def install_recording_comm() -> None:
+    """Make every widget created from now on talk to a :class:`RecordingComm`."""
+    comm.create_comm = lambda *a, **k: RecordingComm(*a, **k)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-markdown table (also readable as plain text)."""
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def _fmt(c: Any) -> str:
+    if isinstance(c, float):
+        if c != c:
+            return "–"
+        if abs(c) >= 100:
+            return f"{c:,.0f}"
+        return f"{c:.3g}" if abs(c) < 10 else f"{c:.1f}"
+    if isinstance(c, int):
+        return f"{c:,}"
+    return str(c)
+
+
+def machine() -> str:
+    """One paragraph: CPU, cores, memory, load, Python and library versions, and a speed reference."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        mem = f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
+    except ImportError:
+        mem = "RAM unknown"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    versions = []
+    for mod in ("numpy", "bqplot", "ipywidgets", "torch", "livelossplot", "matplotlib", "tsdownsample"):
+        try:
+            versions.append(f"{mod} {__import__(mod).__version__}")
+        except Exception:
+            pass
+    # a fixed pure-Python workload, to compare this machine with others
+    start = time.process_time()
+    for _ in range(20):
+        sum(range(100_000))
+    ref = (time.process_time() - start) / 20 * 1e3
+    return (
+        f"{cpu}, {os.cpu_count()} logical CPUs, {mem}, load average {load:.1f} at start; "
+        f"{platform.system()} {platform.release()}; Python {sys.version.split()[0]}; " + ", ".join(versions)
+        + f". Reference: `sum(range(100_000))` takes {ref:.2f} ms of CPU here."
+    )

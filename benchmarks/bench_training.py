@@ -1,0 +1,192 @@
+"""Training overhead of live plotting, side by side, on a small CPU MLP loop (~1 ms per step).
+
+(a) no plotting; (b) LiveLossWidget: log() every step, live refresh (refresh_interval=0.25 s);
+(c) livelossplot 0.6: update() every step and send() at the same cadence as (b) (whenever
+0.25 s have passed since the previous send), the figure rendered to PNG as the inline backend
+does; (d) naive bqplot: append to Python lists and reassign the whole x and y arrays of a
+Lines mark every step. All widgets talk to a recording comm (no browser). The variants run
+interleaved, in a shuffled order per repeat, and each is reported as a median ratio to (a).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import random
+import time
+
+import numpy as np
+
+from _common import RecordingComm, install_recording_comm, median, table
+
+STEPS = int(os.environ.get("BENCH_TRAIN_STEPS", 3000))
+REPEATS = int(os.environ.get("BENCH_TRAIN_REPEATS", 5))
+INTERVAL = 0.25
+
+
+def _model():
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 1)
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    x = torch.randn(64, 32)
+    y = torch.randn(64, 1)
+
+    def step():
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+# Each variant: setup (outside the timing, like displaying a widget in an earlier cell),
+# then the timed training loop, which ends with the final draw.
+
+
+def run_plain(step):
+    def loop() -> dict:
+        for _ in range(STEPS):
+            step()
+        return {}
+
+    return loop
+
+
+def run_widget(step):
+    from lossplot_widget import LiveLossWidget
+
+    w = LiveLossWidget(refresh_interval=INTERVAL)
+    w.widget  # displayed: frames go to the recording comm
+
+    def loop() -> dict:
+        for _ in range(STEPS):
+            w.log(loss=step())  # the tensor itself: converted once per frame, as the README recommends
+        w.flush()  # the final frame is part of the run
+        return {"frames": w.frames_sent - 1, "draw_error": repr(w.draw_error)}  # minus the display's frame
+
+    return loop
+
+
+def run_livelossplot(step):
+    import matplotlib.pyplot as plt
+    from livelossplot import PlotLosses
+    from livelossplot.outputs import MatplotlibPlot
+
+    png_bytes = []
+
+    def render_png(fig):  # what IPython's inline backend does on plt.show(): a PNG per figure
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        png_bytes.append(buf.tell())
+        plt.close(fig)
+
+    plot = PlotLosses(outputs=[MatplotlibPlot(after_plots=render_png)], mode="notebook")
+
+    def loop() -> dict:
+        sends, last = 0, time.monotonic()
+        with contextlib.redirect_stdout(io.StringIO()):  # clear_output() escape codes
+            for _ in range(STEPS):
+                plot.update({"loss": step().item()})
+                if time.monotonic() - last >= INTERVAL:
+                    plot.send()
+                    sends += 1
+                    last = time.monotonic()
+            plot.send()
+        return {"frames": sends + 1, "png_bytes": float(np.mean(png_bytes))}
+
+    return loop
+
+
+def run_naive_bqplot(step):
+    import bqplot
+
+    xs, ys = [], []
+    line = bqplot.Lines(x=np.empty(0), y=np.empty(0), scales={"x": bqplot.LinearScale(), "y": bqplot.LinearScale()})
+    bqplot.Figure(marks=[line])
+
+    def loop() -> dict:
+        for i in range(STEPS):
+            xs.append(i)
+            ys.append(step().item())
+            with line.hold_sync():
+                line.x = np.array(xs, dtype=np.float64)
+                line.y = np.array(ys, dtype=np.float64)
+        return {"frames": STEPS}
+
+    return loop
+
+
+VARIANTS = {
+    "(a) no plotting": run_plain,
+    "(b) LiveLossWidget, live": run_widget,
+    "(c) livelossplot 0.6 update()+send()": run_livelossplot,
+    "(d) naive bqplot, whole arrays per step": run_naive_bqplot,
+}
+
+
+def run() -> tuple[str, dict]:
+    import torch
+
+    torch.set_num_threads(1)
+    install_recording_comm()
+    step = _model()
+    for _ in range(300):  # warm-up
+        step()
+    times: dict[str, list[float]] = {k: [] for k in VARIANTS}
+    walls: dict[str, list[float]] = {k: [] for k in VARIANTS}
+    extra: dict[str, list[dict]] = {k: [] for k in VARIANTS}
+    sent: dict[str, list[int]] = {k: [] for k in VARIANTS}
+    ratios: dict[str, list[float]] = {k: [] for k in VARIANTS}
+    rng = random.Random(0)
+    for _ in range(REPEATS):
+        order = list(VARIANTS)
+        rng.shuffle(order)
+        rep = {}
+        for name in order:
+            loop = VARIANTS[name](step)
+            RecordingComm.reset()
+            t, c = time.perf_counter(), time.process_time()
+            info = loop()
+            rep[name] = time.process_time() - c  # CPU of all threads: robust to other processes' load
+            walls[name].append(time.perf_counter() - t)
+            times[name].append(rep[name])
+            extra[name].append(info)
+            sent[name].append(RecordingComm.buffer_bytes)
+        for name in VARIANTS:  # ratio within a repeat: slow drifts of the machine cancel
+            ratios[name].append(rep[name] / rep["(a) no plotting"])
+    base = median(times["(a) no plotting"])
+    wall_base = median(walls["(a) no plotting"])
+    rows, metrics = [], {}
+    for name in VARIANTS:
+        t = median(times[name])
+        r = median(ratios[name])
+        frames = median([e.get("frames", 0) for e in extra[name]]) if extra[name][0] else 0
+        overhead_ms = (t - base) / STEPS * 1e3
+        wall = median(walls[name])
+        rows.append([name, t / STEPS * 1e3, r, overhead_ms, wall / STEPS * 1e3, wall / wall_base, frames,
+                     median(sent[name])])
+        metrics[name] = {"ratio": r, "overhead_ms_per_step": overhead_ms, "seconds": t,
+                         "ratios": ratios[name], "frames": frames, "wall_ratio": wall / wall_base}
+    text = (
+        f"### 3. Training overhead ({STEPS:,} steps of a 32-128-128-1 MLP, batch 64, 1 torch thread; "
+        f"median of {REPEATS} interleaved repeats)\n\n"
+        + table(["variant", "CPU ms/step", "CPU ratio to (a)", "CPU overhead ms/step", "wall ms/step",
+                 "wall ratio to (a)", "frames drawn", "bytes sent per run"], rows)
+        + "\n\nRatios use CPU time of the whole process (all threads, so frames drawn by the widget's timer "
+        "thread count); wall time is shown too but on a shared machine it mostly measures other processes. "
+        "Per-repeat CPU ratios to (a): "
+        + "; ".join(k[:3] + " " + ", ".join(f"{x:.3f}" for x in ratios[k]) for k in VARIANTS)
+    )
+    return text, metrics
+
+
+if __name__ == "__main__":
+    print(run()[0])
