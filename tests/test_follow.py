@@ -282,7 +282,7 @@ def test_lightning_csv_rewrite_is_followed_without_duplicates(tmp_path):
     assert w.history["csv/version_0/train_loss"].steps.tolist() == [0, 1, 2, 3]
     assert w.history["csv/version_0/val_loss"].steps.tolist() == [2]
     assert w.history["csv/version_0/train_loss"].epochs.tolist() == [0, 0, 0, 1]
-    assert f._csvs[logger.experiment.metrics_file_path].tail.rewrites == 1
+    assert f.logs.csvs[logger.experiment.metrics_file_path].tail.rewrites == 1
 
 
 def test_csv_half_written_line_and_truncated_restart(tmp_path):
