@@ -67,3 +67,23 @@ def test_frame_cost_does_not_depend_on_history_length(recorder):
     elapsed = time.perf_counter() - start
     assert len(w._view.panels["loss"].series["loss"].raw.x) <= 1000
     print(f"\nincremental frame at 2e6 points: {elapsed * 1e3:.2f} ms")
+
+
+def test_log_scale_on_a_long_history_masks_nonpositive_and_keeps_the_positive_minimum(recorder):
+    n = 1_000_000
+    rng = np.random.default_rng(5)
+    values = rng.lognormal(size=n)
+    values[rng.integers(0, n, 1000)] = 0.0
+    values[rng.integers(0, n, 1000)] = -1.0
+    smallest = int(np.argmin(np.where(values > 0, values, np.inf)))
+    w = LiveLossWidget(smoothing=0.0, log_y=True, max_points=1000)
+    steps = np.arange(n)
+    w.history.load("loss", steps, np.zeros(n), np.zeros(n), values)
+    w.widget
+    raw = w._view.panels["loss"].series["loss"].raw
+    x, y = np.asarray(raw.x), np.asarray(raw.y)
+    assert len(x) <= 1000
+    assert np.all((y > 0) | np.isnan(y))  # nothing <= 0 reaches the log scale
+    assert y[x == smallest].tolist() == [values[smallest]]  # the smallest positive value is drawn
+    assert np.isnan(y).any()  # the masked values are gaps
+    assert f"{int((values <= 0).sum())} value(s) &le; 0" in w._view.notes.value
