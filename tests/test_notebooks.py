@@ -212,7 +212,7 @@ def test_dashboard_runs_clean(dashboard_run: Run) -> None:
 
 def test_dashboard_every_loss_trains(dashboard_run: Run) -> None:
     results = dashboard_run.probe["results"]
-    assert set(results) == {"MSE", "MAE", "Huber", "Cross-entropy (MNIST)", "stopped"}
+    assert set(results) == {"MSE", "MAE", "Huber", "Cross-entropy (MNIST)", "stopped", "widget stop"}
     for name, r in results.items():
         assert "error" not in r, r
         assert r["final_loss"] < r["first_loss"], r
@@ -226,6 +226,9 @@ def test_dashboard_every_loss_trains(dashboard_run: Run) -> None:
 
 
 def test_dashboard_stop_button_ends_training_early(dashboard_run: Run) -> None:
-    r = dashboard_run.probe["results"]["stopped"]
-    assert r["stopped"] is True
-    assert 0 < r["epochs_run"] < r["epochs"] == 2000
+    # the app's Stop button, and the widget's own Stop (request_stop), each end a 20 s run after ~0.5 s
+    for key in ("stopped", "widget stop"):
+        r = dashboard_run.probe["results"][key]
+        assert r["stopped"] is True
+        assert 0 < r["epochs_run"] < r["epochs"] == 2000
+        assert r["seconds"] < 10
