@@ -58,7 +58,8 @@ def run(poll: float, wake: bool, seconds: float, interval: float) -> dict[str, f
     with tempfile.TemporaryDirectory() as logdir:
         w = LiveLossWidget()
         # a writer that has already started (as when following a running job): time its import out
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, os.path.join(logdir, "run"), str(n), str(interval)])
+        argv = [sys.executable, "-c", WRITER, os.path.join(logdir, "run"), str(n), str(interval)]
+        proc = subprocess.Popen(argv)
         while not any("tfevents" in f for _, _, fs in os.walk(logdir) for f in fs):
             time.sleep(0.01)
         handle = w.follow(logdir, poll=poll, wake=wake)
@@ -76,9 +77,11 @@ def run(poll: float, wake: bool, seconds: float, interval: float) -> dict[str, f
         handle.stop()
         lat = handle.latency()
         return {
-            "points": handle.points, "expected": n, "median_ms": lat["median"] * 1e3, "p95_ms": lat["p95"] * 1e3,
+            "points": handle.points, "expected": n,
+            "median_ms": lat["median"] * 1e3, "p95_ms": lat["p95"] * 1e3,
             "cpu_busy_pct": 100 * busy_cpu / busy_wall, "cpu_idle_pct": 100 * idle_cpu / idle_wall,
-            "polls_per_s": busy_polls / busy_wall, "us_per_poll": 1e6 * poll_cpu / max(busy_polls, 1),
+            "polls_per_s": busy_polls / busy_wall,
+            "us_per_poll": 1e6 * poll_cpu / max(busy_polls, 1),
         }
 
 
@@ -89,14 +92,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration (the machine is noisy)")
     args = parser.parse_args()
     print(f"writer: one scalar every {args.interval * 1e3:.0f} ms for {args.seconds:.0f} s (torch SummaryWriter)")
-    print(f"{'poll':>6} {'wake':>8} {'points':>9} {'median':>9} {'p95':>9} {'CPU busy':>9} {'CPU idle':>9} {'polls/s':>8} {'us/poll':>8}")
+    columns = [("poll", 6), ("wake", 8), ("points", 9), ("median", 9), ("p95", 9), ("CPU busy", 9),
+               ("CPU idle", 9), ("polls/s", 8), ("us/poll", 8)]
+    print(" ".join(f"{name:>{width}}" for name, width in columns))
     for poll in (0.1, 0.25):
         for wake in (False, True):
             for _ in range(args.repeat):
                 r = run(poll, wake, args.seconds, args.interval)
                 print(
                     f"{poll:>5.2f}s {'inotify' if wake else 'poll':>8} {r['points']:>4}/{r['expected']:<4} "
-                    f"{r['median_ms']:>7.1f}ms {r['p95_ms']:>7.1f}ms {r['cpu_busy_pct']:>8.2f}% {r['cpu_idle_pct']:>8.2f}% "
+                    f"{r['median_ms']:>7.1f}ms {r['p95_ms']:>7.1f}ms "
+                    f"{r['cpu_busy_pct']:>8.2f}% {r['cpu_idle_pct']:>8.2f}% "
                     f"{r['polls_per_s']:>8.1f} {r['us_per_poll']:>8.0f}",
                     flush=True,
                 )

@@ -59,7 +59,8 @@ class CsvTail:
             return []
         self.size = st.st_size
         with open(self.path, "rb") as f:
-            if st.st_size < self.offset or (self._header_line and f.read(len(self._header_line)) != self._header_line):
+            head = self._header_line
+            if st.st_size < self.offset or (head and f.read(len(head)) != head):
                 self._restart()
             f.seek(self.offset)
             buf = f.read()

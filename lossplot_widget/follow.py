@@ -90,7 +90,8 @@ class Follower:
             from tensorboard.compat.proto import event_pb2  # noqa: F401
         except ImportError as exc:  # pragma: no cover - the follow extra installs it
             raise ImportError(
-                "following TensorBoard logs needs the tensorboard package: pip install 'lossplot-widget[follow]'"
+                "following TensorBoard logs needs the tensorboard package: "
+                "pip install 'lossplot-widget[follow]'"
             ) from exc
         self.logdir = os.fspath(logdir)
         self.poll = float(poll)
@@ -156,7 +157,7 @@ class Follower:
                 got = 0
                 try:
                     got = self.poll_once()
-                    self._redraw()  # drawn at most every refresh_interval, the last frame one poll late at most
+                    self._redraw()  # at most every refresh_interval; the last frame one poll late at most
                 except Exception as exc:  # never die silently: report and keep polling
                     self._report(f"follow({self.logdir!r}): poll failed: {exc!r}")
                 self._wait(started, busy=got > 0)

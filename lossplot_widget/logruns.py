@@ -45,8 +45,10 @@ def default_tags(tag: str) -> bool:
 def tag_filter(tags: TagsArg) -> Callable[[str], bool]:
     """Turn ``tags=`` into a predicate: ``None`` (default), a regex, names/globs, or a callable.
 
-    >>> tag_filter("loss")("val_loss"), tag_filter(["loss", "acc*"])("accuracy"), tag_filter(["loss"])("val_loss")
-    (True, True, False)
+    >>> tag_filter("loss")("val_loss"), tag_filter(["loss", "acc*"])("accuracy")
+    (True, True)
+    >>> tag_filter(["loss"])("val_loss")
+    False
     """
     if tags is None:
         return default_tags
@@ -200,7 +202,10 @@ class LogDir:
         src.pending = []
 
     def take_csv(self, src: CsvSource, batch: Batch) -> None:
-        """Read the rows completed in ``src`` into ``batch`` (step: ``step`` column, else ``epoch``, else row)."""
+        """Read the rows completed in ``src`` into ``batch``.
+
+        The step is the ``step`` column, else the ``epoch`` column, else the row's number.
+        """
         rows = src.tail.read_new()
         if not rows:
             return

@@ -168,6 +168,7 @@ class EventFileReader:
         self.mtime = 0.0
         self.corrupt_after = corrupt_after
         self.records = 0
+        self.truncations = 0  # times the file shrank below what was read (then read again from 0)
         self.first_wall_time: float | None = None
         self.last_wall_time: float | None = None
         self.errors: list[CorruptRecord] = []
@@ -182,6 +183,10 @@ class EventFileReader:
         except FileNotFoundError:
             return []
         self.mtime = st.st_mtime
+        if st.st_size < self.offset:  # truncated or replaced: read it again from the start
+            self.offset = self.size = 0
+            self._bad_since, self._resyncing = None, False
+            self.truncations += 1
         grown = st.st_size > self.size
         self.size = st.st_size
         # re-read unchanged bytes only while a failing record waits for its retry window
@@ -228,7 +233,9 @@ class EventFileReader:
                 return None
             self._resyncing = True
             self.errors.append(
-                CorruptRecord(self.path, self.offset + pos, 0, "checksum mismatch; skipping to the next valid record")
+                CorruptRecord(
+                    self.path, self.offset + pos, 0, "checksum mismatch; skipping to the next valid record"
+                )
             )
         skip = _next_valid(buf, pos + 1)
         if skip is None:

@@ -218,3 +218,13 @@ def test_huge_length_is_not_awaited_forever(tmp_path):
     reader = EventFileReader(path, corrupt_after=0.0)
     assert [s.step for s in reader.read_new()] == [0, 1]
     assert len(reader.errors) == 1
+
+
+def test_truncated_file_is_read_again_from_the_start(tmp_path):
+    path = str(tmp_path / "events.out.tfevents.1.host")
+    write(path, simple_event("loss", 0, 1.0) + simple_event("loss", 1, 0.5))
+    reader = EventFileReader(path)
+    assert len(reader.read_new()) == 2
+    write(path, simple_event("loss", 0, 2.0), mode="wb")  # the same name, written anew
+    assert [(s.step, s.value) for s in reader.read_new()] == [(0, 2.0)]
+    assert reader.truncations == 1
