@@ -27,10 +27,20 @@ def panel_of(name: str) -> str:
 
 
 def is_validation(name: str) -> bool:
-    """True for ``val_*``-like names (drawn dashed beside their training twin)."""
+    """True for ``val_*``-like names (drawn dashed beside their training twin).
+
+    The last ``/`` part counts too, so a followed run's ``"runA/val_loss"`` is dashed.
+
+    >>> is_validation("val/acc"), is_validation("runA/val_loss"), is_validation("runA/loss")
+    (True, True, False)
+    """
     lowered = name.lower()
+    last = lowered.rsplit("/", 1)[-1]
     return any(
-        lowered.startswith(p + s) for p in ("val", "valid", "validation", "test", "eval") for s in _SEPARATORS
+        part.startswith(p + s)
+        for part in (lowered, last)
+        for p in ("val", "valid", "validation", "test", "eval")
+        for s in _SEPARATORS
     )
 
 

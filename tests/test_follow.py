@@ -356,6 +356,13 @@ def test_follow_with_a_view_draws_runs_in_one_panel(tmp_path, recorder):
     colors = [panel.series[n].raw.colors[0] for n in panel.series]
     assert len(set(colors)) == 2
     assert panel.series["b/loss"].raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # a validation tag of a followed run is dashed beside the training curves
+    write_events(str(tmp_path / "a" / "events.out.tfevents.1.h"), [("val_loss", 4, 0.5, 20.0)], start_wall=10.0)
+    f.poll_once()
+    w.flush()
+    assert list(panel.series) == ["a/loss", "b/loss", "a/val_loss"]
+    assert panel.series["a/val_loss"].raw.line_style == "dashed"
+    assert panel.series["a/loss"].raw.line_style == "solid"
 
 
 # ------------------------------------------------------------------ Lightning DDP
