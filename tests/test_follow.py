@@ -78,11 +78,12 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_follows_a_live_summarywriter_subprocess(tmp_path):
+@pytest.mark.parametrize("wake", [True, False], ids=["inotify", "polling"])
+def test_follows_a_live_summarywriter_subprocess(tmp_path, wake):
     pytest.importorskip("torch")
     n = 300  # 3 s of one scalar every 10 ms
     w = LiveLossWidget()
-    handle = w.follow(tmp_path, poll=0.1)
+    handle = w.follow(tmp_path, poll=0.1, wake=wake)
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "run1"), str(n)], stdout=subprocess.PIPE)
     try:
         assert proc.wait(timeout=120) == 0
@@ -97,7 +98,7 @@ def test_follows_a_live_summarywriter_subprocess(tmp_path):
     np.testing.assert_allclose(s.values, 1.0 / (np.arange(n) + 1), rtol=1e-6)  # float32 on disk
     lat = handle.latency()
     assert lat["count"] == n
-    print(f"\narrival latency at poll=0.1 s: median {lat['median'] * 1e3:.1f} ms, p95 {lat['p95'] * 1e3:.1f} ms; "
+    print(f"\n[{'inotify' if wake else 'polling'}] arrival latency at poll=0.1 s: median {lat['median'] * 1e3:.1f} ms, p95 {lat['p95'] * 1e3:.1f} ms; "
           f"follower CPU {handle.cpu_seconds * 1e3:.1f} ms over {handle.polls} polls")
 
 
