@@ -1,10 +1,17 @@
-"""Fallback delivery of Stop/Pause clicks on ipykernel 6: peek at pending shell messages at frame time.
+"""Fallback delivery of Stop/Pause clicks where ipykernel has no routing hook: peek at pending messages.
 
-On ipykernel 6 the main thread reads the shell socket itself, so while a cell blocks, a click waits in
-the socket. At frame time (main thread only) :meth:`Peeker.poll` asks the kernel's own shell stream to
-move what is waiting into the kernel's own message queue, exactly as the kernel does before aborting a
-queue, and then *reads* the queued messages: it parses only the header frame of each, and the content
-frame only of ``comm_msg`` messages, after checking the signature itself. It never calls
+While a cell blocks the main thread, a click waits for it. Every ``POLL_INTERVAL`` (main thread only,
+from ``log()``) :meth:`Peeker.poll` lets the kernel's *own* reader take what is waiting, in order, exactly
+as it does when the cell ends, and looks at each message on the way:
+
+- ipykernel 6: the main thread reads the shell socket; ``shell_stream.flush()`` moves waiting messages
+  into ``kernel.msg_queue`` (as the kernel does before aborting a queue), where they are read in place.
+- ipykernel 7.0-7.3: the shell-channel thread forwards them to the main thread over an inproc socket;
+  that socket's stream is flushed with its callback wrapped so each message is seen before the
+  kernel's callback queues its handling (a task that runs once the cell yields, as it would anyway).
+
+Only the header frame of each message is parsed, and the content frame only of ``comm_msg`` messages,
+after checking the signature here. It never calls
 ``Session.deserialize`` (that records the signature, and the kernel would later reject the message as a
 duplicate), never removes or reorders anything, and never dispatches: every message, ours included, is
 handled later by the kernel in its original order (queued cells, execution counts, output routing and
@@ -22,10 +29,21 @@ from typing import Any, Callable
 PEEK = "peek"
 
 
+def _main_stream(kernel: Any) -> Any:
+    """ipykernel 7.0-7.3: the main thread's end of the shell-channel -> main socket pair, or None."""
+    manager = getattr(getattr(kernel, "shell_channel_thread", None), "manager", None)
+    stream = getattr(getattr(manager, "_shell_channel_to_main", None), "to_stream", None)
+    if stream is None or not callable(getattr(stream, "flush", None)) or not hasattr(stream, "_recv_callback"):
+        return None
+    return stream
+
+
 def peek_supported(kernel: Any) -> bool:
-    """ipykernel 6 layout: one shell stream read by the main thread into ``kernel.msg_queue``."""
-    if kernel is None or getattr(kernel, "shell_channel_thread", None) is not None:
+    """A kernel layout this module knows (ipykernel 6, or 7.0-7.3)."""
+    if kernel is None or getattr(kernel, "session", None) is None:
         return False
+    if getattr(kernel, "shell_channel_thread", None) is not None:
+        return _main_stream(kernel) is not None
     stream = getattr(kernel, "shell_stream", None)
     queue = getattr(getattr(kernel, "msg_queue", None), "_queue", None)
     return (
@@ -57,7 +75,37 @@ class Peeker:
     def poll(self) -> None:
         """Look at messages queued since the last poll; call the observer of each of our comms."""
         if threading.current_thread() is not self.main:
-            return  # the shell stream belongs to the main thread
+            return  # these streams belong to the main thread
+        stream = _main_stream(self.kernel)
+        if stream is not None:
+            self._poll_forwarded(stream)
+        else:
+            self._poll_queue()
+
+    def _poll_forwarded(self, stream: Any) -> None:
+        """ipykernel 7.0-7.3: let the stream hand waiting messages to the kernel, seeing each first."""
+        try:
+            if not stream.socket.get(self._events) & self._pollin:
+                return
+        except Exception:
+            return
+        original = stream._recv_callback
+
+        def look_then_deliver(msg: Any) -> Any:
+            try:
+                self._look_frames(msg)
+            except Exception:
+                pass
+            return original(msg)
+
+        stream._recv_callback = look_then_deliver
+        try:
+            stream.flush()
+        finally:
+            stream._recv_callback = original
+
+    def _poll_queue(self) -> None:
+        """ipykernel 6: move waiting messages into the kernel's queue, then read the new ones there."""
         kernel = self.kernel
         try:
             stream = kernel.shell_stream
@@ -80,8 +128,11 @@ class Peeker:
         _idx, dispatch, args = item
         if getattr(dispatch, "__func__", None) is not getattr(self.kernel.dispatch_shell, "__func__", object()):
             return
+        self._look_frames(args[0])
+
+    def _look_frames(self, msg: Any) -> None:
         session = self.kernel.session
-        _idents, frames = session.feed_identities(args[0], copy=False)
+        _idents, frames = session.feed_identities(msg, copy=False)
         raw = [getattr(f, "bytes", f) for f in frames]
         if len(raw) < 5:
             return

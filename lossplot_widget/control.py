@@ -46,6 +46,8 @@ from typing import Any, Callable
 #: module-wide default for ``LiveLossWidget(control_hooks=...)``
 HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
 
+#: tests only: force ``"peek"`` or ``"handler"`` where the hook would be chosen (``LOSSPLOT_CONTROL_MECHANISM``)
+FORCE_MECHANISM = os.environ.get("LOSSPLOT_CONTROL_MECHANISM", "").strip().lower() or None
 #: seconds between two looks at pending shell messages (``peek`` mechanism, from ``log()``)
 POLL_INTERVAL = 0.05
 HOOK = "hook"

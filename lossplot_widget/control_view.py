@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from . import control
 from ._peek import Peeker, peek_supported
 from .control import HANDLER, HOOK, MECHANISM_TEXT, PEEK, _kernel, install_routing_hook, routing_hook_supported
 
@@ -56,9 +57,10 @@ class ControlBar:
     def _connect(self) -> str:
         """Pick how clicks reach a blocked loop: the routing hook, else peeking, else plain handlers."""
         ctl = self.control
-        if not ctl.hooks:
+        force = control.FORCE_MECHANISM
+        if not ctl.hooks or force == HANDLER:
             return HANDLER
-        if all(routing_hook_supported(w.comm) for w in (self.stop, self.pause)):
+        if force != PEEK and all(routing_hook_supported(w.comm) for w in (self.stop, self.pause)):
             install_routing_hook(self.stop.comm, ctl.observe_stop_message)
             install_routing_hook(self.pause.comm, ctl.observe_pause_message)
             return HOOK

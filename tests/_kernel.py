@@ -20,7 +20,7 @@ PYTHON = os.environ.get("LOSSPLOT_TEST_KERNEL_PYTHON") or sys.executable
 class Kernel:
     """A started kernel plus a client that keeps iopub output and replies per request."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **env_extra: str) -> None:
         spec_dir = tmp_path / "kernels" / "lossplot-test"
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(json.dumps({
@@ -30,6 +30,7 @@ class Kernel:
         ksm = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
         self.km = KernelManager(kernel_name="lossplot-test", kernel_spec_manager=ksm)
         env = {**os.environ, "LOSSPLOT_CONTROL_HOOKS": "1", "KERAS_BACKEND": "torch", "PYTHONPATH": str(REPO)}
+        env.update(env_extra)
         self.km.start_kernel(env=env)
         self.kc = self.km.client()
         self.kc.start_channels()

@@ -21,10 +21,15 @@ from _kernel import Kernel, new_widget  # noqa: E402
 LOOP_SECONDS = 30  # the loops below would run this long without a Stop
 
 
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory):
-    k = Kernel(tmp_path_factory.mktemp("kernel"))
+@pytest.fixture(scope="module", params=["auto", "peek"])
+def kernel(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A kernel choosing its mechanism itself, and one forced to peek (the fallback, tested on ipykernel 7.4)."""
+    forced = {} if request.param == "auto" else {"LOSSPLOT_CONTROL_MECHANISM": request.param}
+    k = Kernel(tmp_path_factory.mktemp("kernel"), **forced)
+    k.forced = request.param
     k.run("import time, threading\nfrom lossplot_widget import LiveLossWidget")
+    new_widget(k)
+    k.mechanism = k.value("bar.mechanism")
     yield k
     k.close()
 
@@ -51,7 +56,7 @@ def parse_result(stdout: str) -> tuple[float | None, int, float]:
 def test_mechanism_is_chosen_by_the_kernel_version(kernel: Kernel) -> None:
     new_widget(kernel)
     version = kernel.value("__import__('ipykernel').version_info[:2]")
-    expected = "hook" if version >= (7, 4) else "peek" if version < (7, 0) else "handler"
+    expected = "hook" if version >= (7, 4) and kernel.forced == "auto" else "peek"
     print(f"\nipykernel {version}: {kernel.value('bar.mechanism')}")
     assert kernel.value("bar.mechanism") == expected
     assert "control: live" in kernel.value("bar.status.value")
@@ -72,7 +77,7 @@ def test_stop_click_stops_a_blocking_loop_and_queued_cells_keep_order(kernel: Ke
     stopped_at, steps, elapsed = parse_result(res["stdout"])
     assert stopped_at is not None, res["stdout"]
     latency_ms = (stopped_at - clicked) * 1000
-    print(f"\nStop click -> blocking loop stopped: {latency_ms:.1f} ms (after {steps} steps, {elapsed:.2f} s)")
+    print(f"\n[{kernel.mechanism}] Stop click -> blocking loop stopped: {latency_ms:.1f} ms (after {steps} steps, {elapsed:.2f} s)")
     assert elapsed < LOOP_SECONDS / 3
     assert 0 <= latency_ms < 2000
     # the queued cells ran afterwards, in order, each with its own output; their runs were not stopped
@@ -127,7 +132,7 @@ def test_pause_then_resume_then_stop(kernel: Kernel) -> None:
     assert res["status"] == "ok", res
     pause_start, pause_end, steps, last = parse_result(res["stdout"])
     print(
-        f"\nPause took effect {1000 * (pause_start - paused):.1f} ms after the click; "
+        f"\n[{kernel.mechanism}] Pause took effect {1000 * (pause_start - paused):.1f} ms after the click; "
         f"Resume {1000 * (pause_end - resumed):.1f} ms; Stop {1000 * (last - stopped):.1f} ms"
     )
     assert pause_end - pause_start > 0.7  # the loop did not advance while paused
@@ -147,7 +152,7 @@ def test_stop_while_paused_ends_the_wait(kernel: Kernel) -> None:
     clicked = kernel.click(stop_id)
     stopped_at, steps, elapsed = parse_result(kernel.result(loop)["stdout"])
     assert stopped_at is not None
-    print(f"\nStop while paused: {1000 * (stopped_at - clicked):.1f} ms")
+    print(f"\n[{kernel.mechanism}] Stop while paused: {1000 * (stopped_at - clicked):.1f} ms")
     assert elapsed < LOOP_SECONDS / 3
 
 
@@ -177,7 +182,7 @@ def test_interrupt_while_paused_still_aborts_the_queue(kernel: Kernel) -> None:
     interrupted = time.monotonic()
     kernel.km.interrupt_kernel()
     res = kernel.result(loop)
-    print(f"\nInterrupt while paused: reply after {1000 * (time.monotonic() - interrupted):.0f} ms")
+    print(f"\n[{kernel.mechanism}] Interrupt while paused: reply after {1000 * (time.monotonic() - interrupted):.0f} ms")
     assert res["status"] == "error" and res["ename"] == "KeyboardInterrupt"
     assert kernel.result(queued)["status"] == "aborted"
     kernel.settle()
@@ -213,7 +218,7 @@ def test_stop_training_in_a_background_thread(kernel: Kernel, hooks: bool) -> No
     clicked = kernel.click(stop_id)
     res = kernel.value("(th.join(timeout=20), result)[1]")
     assert res["steps"] < LOOP_SECONDS * 1000 / 3
-    print(f"\nStop of a background-thread loop ({'hook' if hooks else 'on_click'}): "
+    print(f"\n[{kernel.mechanism if hooks else 'handler'}] Stop of a background-thread loop: "
           f"{1000 * (res['stopped_at'] - clicked):.1f} ms")
 
 
@@ -239,7 +244,7 @@ def test_stop_training_started_by_a_button_then_start_again(kernel: Kernel) -> N
     while not kernel.value("runs") and time.monotonic() < deadline:
         time.sleep(0.2)
     (ended, steps, elapsed), = kernel.value("runs")
-    print(f"\nStop of a button-started loop: {1000 * (ended - clicked):.1f} ms")
+    print(f"\n[{kernel.mechanism}] Stop of a button-started loop: {1000 * (ended - clicked):.1f} ms")
     assert elapsed < LOOP_SECONDS / 3
     # a second Start runs a fresh run: the earlier stop does not carry over
     kernel.run("start.tooltip = '0.3'")
