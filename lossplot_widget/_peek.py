@@ -26,8 +26,6 @@ import hmac
 import threading
 from typing import Any, Callable
 
-PEEK = "peek"
-
 
 def _main_stream(kernel: Any) -> Any:
     """ipykernel 7.0-7.3: the main thread's end of the shell-channel -> main socket pair, or None."""

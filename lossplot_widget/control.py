@@ -1,7 +1,8 @@
 """Stop and Pause for a training run, even while the loop blocks the kernel's main thread.
 
-A *run* begins at the first ``log()`` (or ``should_stop``/``steps()``, or a framework's train start) and
-ends in a ``finally``, at the end of the cell (IPython ``post_run_cell``), or when its thread is gone.
+A *run* begins at the first ``log()`` (or ``should_stop``, ``steps()``, ``check_controls()``, as the
+framework callbacks call it) and ends with the cell (IPython ``post_run_cell``), with a ``with w:`` block
+(in its ``finally``), or when the thread that began it is gone.
 Its stop and pause requests are :class:`threading.Event` objects, so a loop checks them for the cost of a
 method call. Requests made while no run is active are ignored.
 
@@ -14,16 +15,19 @@ How a click reaches a blocked kernel (chosen by feature detection, shown in the 
     original returns, so the message continues on its normal route. It does no I/O, touches no widget
     and never raises. The normal ``on_click`` that follows later does nothing (the hook already acted).
 ``peek``
-    ipykernel 6 (one main thread reads the shell socket): at each frame the main thread reads, never
-    takes, the messages waiting for it and acts on our buttons' clicks (see :mod:`._peek`). A blocking
-    loop reacts at its next frame (``refresh_interval``).
+    ipykernel 6 and 7.0-7.3: every :data:`POLL_INTERVAL` seconds, from ``log()`` on the main thread, the
+    messages waiting for the main thread are read (never taken, reordered or dispatched early) and our
+    buttons' clicks acted on (see :mod:`._peek`).
 ``handler``
-    Otherwise: the ordinary ``on_click``/``observe`` handlers. They act when the kernel is idle, for
-    training in a background thread, or for training started by a button (Voilà) on ipykernel >= 7.4
-    (there the hook is active anyway); a blocking loop in a cell sees them only after the cell.
+    Otherwise (other kernels, or hooks turned off): the ordinary ``on_click``/``observe`` handlers. They
+    act when the kernel is idle, e.g. for training in a background thread; a loop that blocks a cell sees
+    them only after the cell, when its run is over.
+
+In every mode the normal handlers also run (late, for clicks the hook or the peeker already acted on;
+those are recognised and ignored), and training in a background thread is stopped at once.
 
 Set ``LiveLossWidget(control_hooks=False)``, :data:`HOOKS_ENABLED` or the environment variable
-``LOSSPLOT_CONTROL_HOOKS=0`` to never touch ipykernel's private routing method.
+``LOSSPLOT_CONTROL_HOOKS=0`` to never touch ipykernel's private internals (neither hook nor peek).
 
 >>> ctl = RunControl(hooks=False)
 >>> ctl.request_stop()          # no run yet: ignored
@@ -55,7 +59,7 @@ PEEK = "peek"
 HANDLER = "handler"
 MECHANISM_TEXT = {
     HOOK: ("live", "Stop/Pause act while a cell blocks (ipykernel shell-channel hook)"),
-    PEEK: ("live at frames", "Stop/Pause act at the next frame while a cell blocks (pending messages are read)"),
+    PEEK: ("live (polled)", "Stop/Pause act within ~50 ms while a cell blocks (waiting messages are read)"),
     HANDLER: (
         "between cells",
         "Stop/Pause act when the kernel is idle or training runs in a thread; "

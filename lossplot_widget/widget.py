@@ -41,6 +41,9 @@ class LiveLossWidget(traitlets.HasTraits):
         CSS height of each panel.
     total : int, optional
         Steps the run will take: shows progress, steps/s and an ETA (also :meth:`set_total`).
+    control_hooks : bool, optional
+        Let the Stop/Pause buttons reach a loop that blocks the kernel through ipykernel internals
+        (default: on, or ``lossplot_widget.control.HOOKS_ENABLED``); see :mod:`lossplot_widget.control`.
     **traits
         ``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import types
 import time
 
 from lossplot_widget import LiveLossWidget
@@ -221,3 +222,37 @@ def test_cost_of_the_stop_check():
     per = (time.perf_counter() - start) / n
     print(f"\nw.should_stop: {per * 1e9:.0f} ns per check")
     assert per < 1e-3
+
+
+def test_peeking_reads_a_signed_comm_message_without_recording_its_signature():
+    """The fallback must never make the kernel reject a message as a duplicate later."""
+    import zmq
+    from jupyter_client.session import Session
+
+    from lossplot_widget._peek import Peeker
+
+    session = Session(key=b"secret")
+    kernel = types.SimpleNamespace(session=session, shell_channel_thread=None)
+    peeker = Peeker(kernel)
+    seen = []
+    peeker.watch("stop-id", seen.append)
+
+    def wire(msg_type, content, key=b"secret"):
+        signer = Session(key=key)
+        msg = signer.msg(msg_type, content)
+        return [zmq.Frame(part) for part in [b"ident", *signer.serialize(msg)]]  # as the kernel reads them
+
+    click = {"method": "custom", "content": {"event": "click"}}
+    peeker._look_frames(wire("comm_msg", {"comm_id": "stop-id", "data": click}))
+    peeker._look_frames(wire("comm_msg", {"comm_id": "other", "data": click}))
+    peeker._look_frames(wire("execute_request", {"code": "1"}))
+    peeker._look_frames(wire("comm_msg", {"comm_id": "stop-id", "data": click}, key=b"forged"))
+    assert seen == [click]
+    assert not session.digest_history  # the kernel will still accept every one of these messages
+
+
+def test_peek_is_not_offered_outside_a_known_kernel_layout():
+    from lossplot_widget._peek import peek_supported
+
+    assert not peek_supported(None)
+    assert not peek_supported(types.SimpleNamespace(session=object(), shell_channel_thread=None))
