@@ -1,9 +1,6 @@
 // Shared helpers for the browser tests: reading bqplot's SVG, console errors, Jupyter front ends.
 import { expect, Locator, Page } from '@playwright/test';
 
-/** bqplot 0.13 draws a Lines mark as `g.curve > path.line`; the points are the M/L commands of `d`. */
-export const LINE = 'svg.svg-figure g.curve > path.line';
-
 export type Point = { x: number; y: number };
 
 export function parsePath(d: string | null): Point[] {
@@ -19,19 +16,48 @@ export function parsePath(d: string | null): Point[] {
   return points;
 }
 
-/** The `d` of every line path in the first figure under `root`, in mark order (raw, smoothed per series). */
-export async function linePaths(root: Locator): Promise<string[]> {
+/**
+ * The `d` of the lines drawn for `metric` in the first figure under `root`: [raw, smoothed].
+ * A series' lines carry its name as their (hidden) `text.curve_label`; other marks (e.g. epoch rules)
+ * are skipped.
+ */
+export async function linePaths(root: Locator, metric = 'loss'): Promise<string[]> {
   return root
     .locator('div.bqplot.figure')
     .first()
-    .locator(LINE)
-    .evaluateAll(els => els.map(e => e.getAttribute('d') || ''));
+    .locator('svg.svg-figure g.curve')
+    .evaluateAll(
+      (curves, name) =>
+        curves
+          .filter(g => (g.querySelector('text.curve_label')?.textContent || '').trim() === name)
+          .map(g => g.querySelector('path.line')?.getAttribute('d') || ''),
+      metric
+    );
 }
 
-/** Number of points drawn by the first (raw) line of the first figure under `root`. */
-export async function rawPointCount(root: Locator): Promise<number> {
-  const paths = await linePaths(root);
+/** Number of points drawn by the raw line of `metric` in the first figure under `root`. */
+export async function rawPointCount(root: Locator, metric = 'loss'): Promise<number> {
+  const paths = await linePaths(root, metric);
   return paths.length ? parsePath(paths[0]).length : 0;
+}
+
+/** Points drawn per metric named in the summary table, over every figure under `root` (longest line). */
+export async function drawnPoints(root: Locator): Promise<Record<string, number>> {
+  const names = await root
+    .locator('tr.lossplot-row')
+    .evaluateAll(rows => rows.map(r => r.getAttribute('data-metric') || ''));
+  const counts: Record<string, number> = {};
+  for (const name of names) {
+    const ds = await root.locator('svg.svg-figure g.curve').evaluateAll(
+      (curves, n) =>
+        curves
+          .filter(g => (g.querySelector('text.curve_label')?.textContent || '').trim() === n)
+          .map(g => g.querySelector('path.line')?.getAttribute('d') || ''),
+      name
+    );
+    counts[name] = Math.max(0, ...ds.map(d => parsePath(d).length));
+  }
+  return counts;
 }
 
 /** Console errors and uncaught page errors, collected from now on. */

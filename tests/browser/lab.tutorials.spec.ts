@@ -3,7 +3,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { collectErrors, errorOutputs, openNotebook, rawPointCount, startRunAll, unexecutedCells, waitForNotebookDone } from './helpers';
+import { collectErrors, errorOutputs, openNotebook, drawnPoints, startRunAll, unexecutedCells, waitForNotebookDone } from './helpers';
 
 const DIR = path.resolve(__dirname, '..', '..', 'notebooks');
 const NOTEBOOKS = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter(f => f.endsWith('.ipynb')).sort() : [];
@@ -28,7 +28,12 @@ for (const name of NOTEBOOKS) {
     expect(await unexecutedCells(page), 'code cells without an execution count').toEqual([]);
     // a tutorial that uses the widget shows a drawn curve
     if (fs.readFileSync(path.join(DIR, name), 'utf8').includes('lossplot_widget')) {
-      await expect.poll(() => rawPointCount(page.locator('.lossplot-widget').first())).toBeGreaterThan(0);
+      await expect
+        .poll(async () => {
+          const counts = await drawnPoints(page.locator('.lossplot-widget').first());
+          return Object.keys(counts).length > 0 && Object.values(counts).every(c => c > 0);
+        })
+        .toBe(true);
     }
     expect(errors).toEqual([]);
   });

@@ -117,7 +117,12 @@ test.describe('JupyterLab', () => {
     const variation = (pts: { y: number }[]) => pts.slice(1).reduce((s, p, i) => s + Math.abs(p.y - pts[i].y), 0);
     expect(variation(smooth)).toBeLessThan(0.5 * variation(raw));
     // the raw line stays, faint
-    const rawOpacity = await widget.locator('div.bqplot.figure').first().locator('g.curve > path.line').first()
+    const rawOpacity = await widget
+      .locator('div.bqplot.figure')
+      .first()
+      .locator('g.curve', { has: page.locator('text.curve_label', { hasText: /^loss$/ }) })
+      .first()
+      .locator('path.line')
       .evaluate(el => Number(getComputedStyle(el).opacity));
     expect(rawOpacity).toBeLessThan(0.5);
 

@@ -37,6 +37,17 @@ for (const app of APPS) {
     await expect(widget).toBeVisible();
     await page.waitForTimeout(1000);
 
+    // an app with an 'epochs' slider (the tutorial dashboard) gets its longest run, so Stop has work to stop
+    const epochs = page.locator('.widget-slider', { has: page.locator('label', { hasText: /^\s*epochs\s*$/ }) });
+    if (await epochs.count()) {
+      const readout = epochs.first().locator('.widget-readout');
+      await readout.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('1000000'); // clamped to the slider's max
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(500);
+    }
+
     const before = await rawPointCount(widget);
     await train.click();
     // the curve grows while the background thread trains
@@ -47,6 +58,7 @@ for (const app of APPS) {
     }
     expect(new Set(seen.filter(c => c > before)).size, `point counts: ${seen.join(',')}`).toBeGreaterThanOrEqual(3);
 
+    await expect(stop, 'training ended before Stop could be clicked').toBeEnabled({ timeout: 1_000 });
     await stop.click();
     const stoppedAt = Date.now();
     const status = page.locator('.app-status');
