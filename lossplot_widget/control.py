@@ -72,7 +72,7 @@ _ROUTE_METHOD = "_reply_subshell_for"
 class Run:
     """One training run: its id, the thread that began it, and its stop/pause requests."""
 
-    __slots__ = ("id", "thread", "scope", "stop", "pause", "wake", "stop_seen", "__weakref__")
+    __slots__ = ("id", "thread", "scope", "stop", "pause", "wake", "stopped", "paused", "stop_seen", "__weakref__")
 
     def __init__(self, run_id: int, thread: threading.Thread, scope: Any) -> None:
         self.id = run_id
@@ -81,6 +81,9 @@ class Run:
         self.stop = threading.Event()
         self.pause = threading.Event()
         self.wake = threading.Event()  # set on resume and on stop: ends a pause wait at once
+        # plain mirrors of the two events, for the per-step checks (an attribute read, no call)
+        self.stopped = False
+        self.paused = False
         self.stop_seen = False
 
 
@@ -200,6 +203,7 @@ class RunControl:
         run = self.run
         if run is None:
             return False
+        run.stopped = True
         run.stop.set()
         run.wake.set()
         return True
@@ -210,8 +214,10 @@ class RunControl:
         if run is None:
             return False
         if paused:
+            run.paused = True
             run.pause.set()
         else:
+            run.paused = False
             run.pause.clear()
             run.wake.set()
         return True
@@ -283,10 +289,10 @@ class RunControl:
         while True:
             run.wake.clear()
             self.poll()
-            if not run.pause.is_set() or run.stop.is_set():
+            if not run.paused or run.stopped:
                 break
             run.wake.wait(0.25 if self.peeker is None else 0.05)  # a timeout keeps Ctrl-C responsive
-        self._notify("stopping" if run.stop.is_set() else "resumed")
+        self._notify("stopping" if run.stopped else "resumed")
 
     def note_stop_seen(self, run: Run) -> None:
         if not run.stop_seen:

@@ -111,7 +111,7 @@ class ControlBar:
 
     def _sync_toggle(self) -> None:
         run = self.control.run
-        paused = run is not None and run.pause.is_set() and not run.stop.is_set()
+        paused = run is not None and run.paused and not run.stopped
         self._syncing = True
         try:
             if self.pause.value != paused:

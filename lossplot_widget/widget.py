@@ -157,7 +157,7 @@ class LiveLossWidget(traitlets.HasTraits):
         self.history.append(clean, step, epoch)
         self._maybe_draw()
         run = self._control.run
-        if run is None or run.pause.is_set():  # a new run begins, or Pause was clicked
+        if run is None or run.paused:  # a new run begins, or Pause was clicked
             self._control_point()
 
     def log_epoch(self, values: Mapping[str, Any] | None = None, /, **metrics: Any) -> None:
@@ -365,10 +365,10 @@ class LiveLossWidget(traitlets.HasTraits):
         if run is None:
             ctl.begin()
             return False
-        if not run.stop.is_set():
+        if not run.stopped:
             return False
         run = ctl.current()  # a stop left from an earlier request (Voilà button) does not count
-        if run.stop.is_set():
+        if run.stopped:
             ctl.note_stop_seen(run)
             return True
         return False
@@ -377,7 +377,7 @@ class LiveLossWidget(traitlets.HasTraits):
     def paused(self) -> bool:
         """True while the active run is paused."""
         run = self._control.run
-        return run is not None and run.pause.is_set()
+        return run is not None and run.paused
 
     def request_stop(self) -> None:
         """Ask the active run to stop, as the Stop button does (ignored when no run is active)."""
@@ -435,13 +435,13 @@ class LiveLossWidget(traitlets.HasTraits):
         if run is None:
             ctl.begin()
             return
-        if not run.pause.is_set():
+        if not run.paused:
             return
         owned = getattr(self.history.lock, "_is_owned", None)
         if owned is not None and owned():
             return  # inside log_epoch: it pauses after releasing the history lock
         run = ctl.current()
-        if run.pause.is_set():
+        if run.paused:
             ctl.wait_while_paused(run, on_pause=self.flush)
 
     # ------------------------------------------------------------ following
