@@ -31,7 +31,7 @@ MNIST_SHA256 = {
 }
 #: where Keras downloads MNIST from
 KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def regression_data(n: int = 100, seed: int = 0, noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +146,7 @@ class MNIST:
     source: str  #: ``"keras"`` (full data set) or ``"shipped"`` (the offline test-set copy)
     description: str  #: one sentence for the reader: where the data came from and how it was split
 
-    def subset(self, n_train: int | None = None, n_val: int | None = None) -> "MNIST":
+    def subset(self, n_train: int | None = None, n_val: int | None = None) -> MNIST:
         """The first ``n_train`` training and ``n_val`` validation examples (for quick runs)."""
         return MNIST(
             self.x_train[:n_train], self.y_train[:n_train], self.x_val[:n_val], self.y_val[:n_val],
@@ -176,7 +176,7 @@ def _load_shipped(data_dir: str | os.PathLike[str] | None, val_fraction: float, 
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"{images.shape[0]} images but {labels.shape[0]} labels")
     order = np.random.default_rng(seed).permutation(len(labels))
-    n_val = int(round(len(labels) * val_fraction))
+    n_val = round(len(labels) * val_fraction)
     val, train = order[:n_val], order[n_val:]
     return MNIST(
         images[train], labels[train], images[val], labels[val], "shipped",
@@ -231,7 +231,7 @@ def load_mnist(
         elif _keras_cache().is_file() or network_available(timeout=timeout):
             try:
                 return _load_keras()
-            except Exception as exc:  # any download/parse failure: fall back to the offline copy
+            except Exception as exc:  # noqa: BLE001 - any download/parse failure: use the offline copy
                 reason = f"Keras' loader failed ({type(exc).__name__}: {exc})"
         else:
             reason = f"no network ({KERAS_MNIST_URL} did not answer; checked with a {timeout:g} s timeout)"

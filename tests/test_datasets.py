@@ -16,7 +16,13 @@ import pytest
 
 from lossplot_widget import datasets
 from lossplot_widget.datasets import (
-    MNIST_SHA256, find_mnist_dir, load_mnist, network_available, read_idx, regression_data, verify_mnist_files,
+    MNIST_SHA256,
+    find_mnist_dir,
+    load_mnist,
+    network_available,
+    read_idx,
+    regression_data,
+    verify_mnist_files,
 )
 
 SHIPPED = Path(__file__).resolve().parent.parent / "notebooks" / "data" / "mnist"
@@ -51,7 +57,7 @@ def test_read_idx_rejects_bad_magic_and_truncation(tmp_path: Path) -> None:
 
 def test_checksums_match_the_data_readme() -> None:
     readme = (SHIPPED / "README.md").read_text()
-    listed = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})\s+(\S+)$", readme, re.M))
+    listed = {name: digest for digest, name in re.findall(r"^([0-9a-f]{64})\s+(\S+)$", readme, re.MULTILINE)}
     assert listed == MNIST_SHA256
 
 
@@ -153,7 +159,8 @@ def test_network_probe_gives_up_at_its_timeout(no_proxy_for_localhost: None) -> 
     silent.listen()
     try:
         start = time.perf_counter()
-        assert network_available(f"http://127.0.0.1:{silent.getsockname()[1]}/mnist.npz", timeout=0.5) is False
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/mnist.npz"
+        assert network_available(url, timeout=0.5) is False
         assert time.perf_counter() - start < 1.5
     finally:
         silent.close()
@@ -169,7 +176,7 @@ def test_find_mnist_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_regression_data_is_seeded_line_plus_noise() -> None:
     x, y = regression_data()
-    x2, y2 = regression_data()
+    _, y2 = regression_data()
     assert x.shape == y.shape == (100,) and x.dtype == np.float32
     assert x[0] == 0.0 and x[-1] == 10.0
     np.testing.assert_array_equal(y, y2)

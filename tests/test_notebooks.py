@@ -9,6 +9,7 @@ After the last cell a probe cell prints the values the assertions need as JSON.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import sys
@@ -52,7 +53,7 @@ class Run:
 
 
 def run_notebook(filename: str, probe: str) -> Run:
-    """Execute ``notebooks/<filename>`` cell by cell, then ``probe`` (which fills ``_probe``) in the same kernel."""
+    """Run ``notebooks/<filename>`` cell by cell, then ``probe`` (filling ``_probe``) in the same kernel."""
     nb = nbformat.read(NOTEBOOKS / filename, as_version=4)
     client = nbclient.NotebookClient(
         nb, kernel_name=KERNEL, timeout=240, resources={"metadata": {"path": str(NOTEBOOKS)}}
@@ -101,7 +102,8 @@ _probe.update(
     losses=curve.history["loss"].values.tolist(), w=float(ws[-1]), b=float(bs[-1]),
     w_best=float(w_best), b_best=float(b_best), loss_best=float(loss_best),
     big=curve_big.history["loss"].values.tolist(), big_log_y=curve_big.log_y,
-    lr_limit=float(2 / lam_max), growth_theory=float((1 - LR_BIG * lam_max) ** 2), keras_backend=keras.backend.backend(),
+    lr_limit=float(2 / lam_max), growth_theory=float((1 - LR_BIG * lam_max) ** 2),
+    keras_backend=keras.backend.backend(),
     keras_metrics=sorted(curve_keras.history.names),
     keras_val=curve_keras.history["val_loss"].values.tolist(),
     keras_loss=curve_keras.history["loss"].values.tolist(),
@@ -128,7 +130,8 @@ def test_mse_large_learning_rate_diverges_on_log_axis(mse_run: Run) -> None:
     assert 0.025 < p["lr_limit"] < 0.035  # the notebook's two learning rates straddle the limit
     big = p["big"]
     assert big[-1] > 1e4 * big[0]
-    assert all(b > a for a, b in zip(big[10:], big[11:]))  # grows every step once the start transient is over
+    # grows every step once the start transient is over
+    assert all(b > a for a, b in itertools.pairwise(big[10:]))
     # at the rate the notebook predicts: (1 - lr * lambda_max)^2 per step
     assert big[-1] / big[-2] == pytest.approx(p["growth_theory"], rel=0.01)
     assert p["big_log_y"] is True
