@@ -61,17 +61,22 @@ def test_keyboard_interrupts_anywhere_leave_history_consistent(recorder):
     w = LiveLossWidget(refresh_interval=0.0)  # draw on every call: interrupts land in drawing code too
     w.widget
     rng = random.Random(0)
-    stop = threading.Event()
+    stop, armed = threading.Event(), threading.Event()
     main_pid = os.getpid()
 
     def interrupter() -> None:
+        # one SIGINT in flight at a time: the next is armed only once the last was handled
         while not stop.is_set():
+            if not armed.wait(timeout=0.05):
+                continue
+            armed.clear()
             time.sleep(rng.uniform(0.0005, 0.003))
             os.kill(main_pid, signal.SIGINT)
 
     interrupts, logged = 0, 0
     t = threading.Thread(target=interrupter, daemon=True)
     t.start()
+    armed.set()
     try:
         while interrupts < 150:
             try:
@@ -80,15 +85,11 @@ def test_keyboard_interrupts_anywhere_leave_history_consistent(recorder):
                     logged += 1
             except KeyboardInterrupt:
                 interrupts += 1
+                if interrupts < 150:
+                    armed.set()
     finally:
-        while True:  # a SIGINT still in flight must not escape the test
-            try:
-                stop.set()
-                t.join()
-                time.sleep(0.02)
-                break
-            except KeyboardInterrupt:
-                continue
+        stop.set()
+        t.join()
     _consistent(w)
     loss, acc = w.history["loss"], w.history["acc"]
     # an interrupt between two metrics of one call may record the first without the second, never more
