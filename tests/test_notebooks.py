@@ -76,6 +76,8 @@ def run_notebook(filename: str, probe: str) -> Run:
 
 def assert_clean(run: Run) -> None:
     assert run.outputs("error") == []
+    views = [o for o in run.outputs("display_data") if "application/vnd.jupyter.widget-view+json" in o.data]
+    assert views, "no widget was displayed"
     stderr = "".join(o.text for o in run.outputs("stream", "stderr"))
     for bad in ("Traceback", "Exception in thread", "lossplot_widget: final redraw failed"):
         assert bad not in stderr, stderr
