@@ -1,5 +1,6 @@
 // Notebook 7: the same live-training notebook renders the widget and updates it while the cell runs.
 import { expect, test } from '@playwright/test';
+import * as path from 'path';
 import {
   collectErrors,
   linePaths,
@@ -54,5 +55,6 @@ test('Notebook 7: the widget renders and grows while the training cell runs', as
   await expect(row).toHaveAttribute('data-count', String(n));
   expect(Number(await row.getAttribute('data-last'))).toBe(last);
   expect(parsePath((await linePaths(widget))[0]).length).toBe(n);
+  await widget.screenshot({ path: path.join(__dirname, 'artifacts', 'notebook7.png') });
   expect(errors).toEqual([]);
 });

@@ -81,5 +81,6 @@ for (const app of APPS) {
       const d = (await linePaths(widget))[1] || '';
       return d !== smoothBefore && parsePath(d).length > 0;
     }).toBe(true);
+    await widget.screenshot({ path: path.join(__dirname, 'artifacts', `voila-${path.basename(app, '.ipynb')}.png`) });
   });
 }
