@@ -28,7 +28,7 @@ ROOT_FLAG = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 els
 
 
 def command(kind: str, port: int, root: Path) -> list[str]:
-    common = ["--no-browser", f"--port={port}", "--port_retries=0"]
+    common = ["--no-browser", f"--port={port}", "--ServerApp.port_retries=0"]
     if kind == "lab":
         # galata's helper config (test extension, no token, no xsrf, app exposed as window.jupyterapp)
         return [sys.executable, "-m", "jupyterlab", f"--config={HERE / 'jupyter_server_config.py'}",
