@@ -1,7 +1,9 @@
 """Turn history into what is drawn: x per axis mode, smoothing, log masking, decimation.
 
 Pure numpy; knows nothing about widgets. A :class:`FrameBuilder` keeps the
-incremental smoothing state of each series between frames.
+incremental state of each series between frames (min/max pyramids, smoothing
+checkpoints: :mod:`lossplot_widget.tracks`), so a frame's cost and size do not
+grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 >>> from lossplot_widget.history import History
 >>> h = History(); _ = [h.append({"loss": 1.0 / (i + 1)}, None, None) for i in range(10)]
@@ -85,7 +87,7 @@ def _epoch_bounds(history: History) -> dict[float, tuple[int, int]]:
 
 
 def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
-    """Fractional epochs of points ``index``: the last step of epoch e sits at e + 1, its first at e + 1/len."""
+    """Fractional epochs of points ``index``: epoch e's last step sits at e + 1, its first at e + 1/len."""
     runs = series.epoch_runs
     if not len(index) or not runs:
         return np.zeros(len(index))
@@ -137,7 +139,9 @@ class FrameBuilder:
             track = self._tracks[name] = SeriesTrack()
         return track
 
-    def _visible(self, title: str, track: SeriesTrack, x_at: Any, step_at: Any, options: FrameOptions) -> tuple[int, int]:
+    def _visible(
+        self, title: str, track: SeriesTrack, x_at: Any, step_at: Any, options: FrameOptions
+    ) -> tuple[int, int]:
         """Drawn positions ``[lo, hi)`` inside the panel's zoomed x range, or the latest ``window`` steps."""
         size = track.size
         zoom = options.x_ranges.get(title)
@@ -177,7 +181,7 @@ class FrameBuilder:
             if pyramid is None:
                 return np.empty(0), np.empty(0)
             idx, y = pyramid.select(lo, hi, n_buckets, log)
-            # non-finite values are gaps (an Inf would break the axis' domain); so are values <= 0 on a log axis
+            # non-finite values are gaps (an Inf would break the axis' domain); so are values <= 0 on log y
             y = np.where(np.isfinite(y), y, np.nan)
             if log:
                 y = np.where(y > 0, y, np.nan)

@@ -96,7 +96,8 @@ def _reduce(vals: np.ndarray, ints: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     at = np.arange(m)
     out_v = np.empty((m, 3))
     out_i = np.empty((m, 5), dtype=np.int64)
-    for col_v, col_i, pick in ((_VMIN, _IMIN, np.argmin), (_VMAX, _IMAX, np.argmax), (_VPOS, _IPOS, np.argmin)):
+    picks = ((_VMIN, _IMIN, np.argmin), (_VMAX, _IMAX, np.argmax), (_VPOS, _IPOS, np.argmin))
+    for col_v, col_i, pick in picks:
         k = pick(vals[:, :, col_v], axis=1)
         out_v[:, col_v] = vals[at, k, col_v]
         out_i[:, col_i] = ints[at, k, col_i]
@@ -111,7 +112,8 @@ def _reduce_runs(vals: np.ndarray, ints: np.ndarray, starts: np.ndarray) -> tupl
     group = np.repeat(np.arange(m), np.diff(np.append(starts, len(vals))))
     out_v = np.empty((m, 3))
     out_i = np.empty((m, 5), dtype=np.int64)
-    for col_v, col_i, ufunc in ((_VMIN, _IMIN, np.minimum), (_VMAX, _IMAX, np.maximum), (_VPOS, _IPOS, np.minimum)):
+    ufuncs = ((_VMIN, _IMIN, np.minimum), (_VMAX, _IMAX, np.maximum), (_VPOS, _IPOS, np.minimum))
+    for col_v, col_i, ufunc in ufuncs:
         col = vals[:, col_v]
         best = ufunc.reduceat(col, starts)
         hits = np.flatnonzero(col == best[group])
@@ -160,7 +162,8 @@ class MinMaxPyramid:
             self.levels.append(_Table())
         self.levels[0].extend(vals, ints)
         k = 0
-        while self.levels[k].size >= FANOUT * ((self.levels[k + 1].size if k + 1 < len(self.levels) else 0) + 1):
+        # cascade: a level gets a new block each time the level below completes FANOUT more
+        while self.levels[k].size >= FANOUT * (self._size(k + 1) + 1):
             child = self.levels[k]
             if k + 1 == len(self.levels):
                 self.levels.append(_Table())
@@ -170,6 +173,9 @@ class MinMaxPyramid:
             pv, pi = _reduce(child.vals[r0:r1].reshape(g, FANOUT, 3), child.ints[r0:r1].reshape(g, FANOUT, 5))
             parent.extend(pv, pi)
             k += 1
+
+    def _size(self, k: int) -> int:
+        return self.levels[k].size if k < len(self.levels) else 0
 
     @property
     def nbytes(self) -> int:
@@ -182,7 +188,8 @@ class MinMaxPyramid:
             return np.asarray(self.fetch(lo, hi), dtype=np.float64)
         if lo >= split:
             return self.pending[lo - split : hi - split]
-        return np.concatenate([np.asarray(self.fetch(lo, split), dtype=np.float64), self.pending[: hi - split]])
+        head = np.asarray(self.fetch(lo, split), dtype=np.float64)
+        return np.concatenate([head, self.pending[: hi - split]])
 
     # ------------------------------------------------------------------ query
     def _cover(self, lo: int, hi: int, k: int, out: list[tuple[np.ndarray, np.ndarray]]) -> None:

@@ -164,7 +164,7 @@ class EmaTrack:
         return out
 
     def values(self, fetch: Callable[[int, int], np.ndarray], lo: int, hi: int) -> np.ndarray:
-        """Smoothed ``[lo, hi)`` (``hi <= done``), recomputed from ``fetch(a, b)``, the raw values ``[a, b)``."""
+        """Smoothed ``[lo, hi)`` (``hi <= done``), recomputed from ``fetch(a, b)`` (raw values ``[a, b)``)."""
         if hi <= len(self._head):
             return self._head[lo:hi]
         b = lo // self.block

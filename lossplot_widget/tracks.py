@@ -96,7 +96,8 @@ class SeriesTrack:
         for lo in range(old_size, self.size, _CHUNK):
             chunk = self.fetch(lo, min(self.size, lo + _CHUNK))
             self.raw.extend(chunk)
-            self.huge += int(np.count_nonzero(np.abs(chunk) > self.huge_limit) - np.count_nonzero(np.isinf(chunk)))
+            beyond = np.count_nonzero(np.abs(chunk) > self.huge_limit) - np.count_nonzero(np.isinf(chunk))
+            self.huge += int(beyond)
         if weight <= 0:
             self.ema = self.smooth = None
             return
