@@ -28,7 +28,7 @@ from .pyramid import BLOCK, MinMaxPyramid
 from .smoothing import EmaTrack
 
 #: points fed per batch when (re)building, to bound temporary memory
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 class SeriesTrack:
