@@ -27,9 +27,10 @@ node_modules/.installed: package.json package-lock.json
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# pytest, then the browser tests even when pytest failed (CI shows both); fails if either failed
 test: $(VENV)/.installed node_modules/.installed
-	$(BIN)/python -m pytest
-	VENV=$(VENV) npx playwright test
+	$(BIN)/python -m pytest; py=$$?; VENV=$(VENV) npx playwright test; js=$$?; \
+	  echo "make test: pytest exit $$py, browser tests exit $$js"; test $$py -eq 0 -a $$js -eq 0
 
 test-browser: $(VENV)/.installed node_modules/.installed
 	VENV=$(VENV) npx playwright test
