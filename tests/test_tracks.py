@@ -86,6 +86,11 @@ def test_frames_match_a_brute_force_reference_under_random_logging():
             np.testing.assert_array_equal(sf.y[drawn], expected[drawn])  # every y is that step's value
             if options.log_y:
                 assert np.all(sf.y[drawn] > 0)
+            if options.smoothing > 0:  # the smoothed line: exact EMA of the drawn sequence, then decimated
+                full = ema_smooth(values, options.smoothing)
+                spos = np.searchsorted(steps, sf.smooth_x)
+                sdrawn = ~np.isnan(sf.smooth_y)
+                np.testing.assert_array_equal(sf.smooth_y[sdrawn], full[spos][sdrawn])
             visible = np.ones(len(steps), bool)
             if options.x_ranges:
                 visible = steps >= options.x_ranges["loss"][0]
