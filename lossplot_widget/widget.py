@@ -145,11 +145,11 @@ class LiveLossWidget(traitlets.HasTraits):
             values = metrics
         if not values:
             raise ValueError("log() needs at least one metric, e.g. w.log(loss=0.5)")
-        clean = {}
-        for name, v in values.items():  # the hot path: a float under a str name costs two type checks
-            if type(name) is not str or not name:
-                check_name(name)
-            clean[name] = v if type(v) is float else coerce_value(name, v)
+        clean = values  # the hot path: floats under str names pass through as they are (no new dict)
+        for name, v in values.items():
+            if type(v) is not float or type(name) is not str or not name:
+                clean = {check_name(n): coerce_value(n, x) for n, x in values.items()}
+                break
         if step is not None:
             step = coerce_step(step)
         if epoch is not None:
