@@ -29,6 +29,9 @@ Batch = dict[str, tuple[str, list[tuple[int, float, float, float]]]]
 
 TagsArg = str | Sequence[str] | Callable[[str], bool] | None
 
+#: seconds the newest step of a run that logs ``epoch`` waits for its epoch record
+EPOCH_WAIT = 1.0
+
 #: bookkeeping scalars that are not curves: Lightning's per-step ``epoch``, ``hp_metric``, ...
 _BOOKKEEPING = re.compile(r"(^|/)(epoch|step|global_step|hp_metric|walltime|wall_time|time)$", re.IGNORECASE)
 
@@ -70,6 +73,7 @@ class Writer:
         self.prefix = run if index == 0 else f"{run}#{index + 1}"
         self.files: list[EventSource] = []
         self.epoch = 0.0
+        self.logs_epoch = False  # seen an ``epoch`` scalar: a step's epoch arrives after its metrics
 
     @property
     def last_wall(self) -> float:
@@ -88,6 +92,7 @@ class EventSource:
         self.run = run
         self.writer: Writer | None = None  # decided once its first event is read
         self.pending: list[Scalar] = []
+        self.held_since: float | None = None  # newest step held back, waiting for its ``epoch``
         self.reported = 0  # corrupt records already reported
 
 
@@ -189,7 +194,21 @@ class LogDir:
         accept = self.accept
         # Lightning logs ``epoch`` after the metrics of the same step: look it up by step
         epoch_at = {sc.step: sc.value for sc in src.pending if sc.tag == "epoch" or sc.tag.endswith("/epoch")}
-        for sc in src.pending:
+        pending, held = src.pending, []
+        writer.logs_epoch = writer.logs_epoch or bool(epoch_at)
+        if writer.logs_epoch and pending and pending[-1].step not in epoch_at:
+            # a read can end between a step's metrics and its ``epoch``: hold that step back briefly
+            now = time.monotonic()
+            if src.held_since is None:
+                src.held_since = now
+            if now - src.held_since < EPOCH_WAIT:
+                k = len(pending)
+                while k and pending[k - 1].step == pending[-1].step:
+                    k -= 1
+                pending, held = pending[:k], pending[k:]
+        if not held:
+            src.held_since = None
+        for sc in pending:
             epoch = writer.epoch = epoch_at.get(sc.step, writer.epoch)
             if not accept(sc.tag):
                 continue
@@ -199,7 +218,7 @@ class LogDir:
                 entry = batch[name] = (sc.tag, [])
             entry[1].append((sc.step, epoch, sc.wall_time, sc.value))
             arrivals.append(sc.wall_time)
-        src.pending = []
+        src.pending = held
 
     def take_csv(self, src: CsvSource, batch: Batch) -> None:
         """Read the rows completed in ``src`` into ``batch``.

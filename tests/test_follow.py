@@ -459,3 +459,29 @@ def test_dirwatch_wakes_on_writes_new_files_and_wake(tmp_path):
         assert watch.wait(1.0) == "wake"
     finally:
         watch.close()
+
+
+def test_a_read_that_ends_before_the_steps_epoch_waits_for_it(tmp_path, monkeypatch):
+    """Lightning writes a step's ``epoch`` after its metrics; a poll can fall between the two."""
+    from lossplot_widget import logruns
+
+    path = str(tmp_path / "run" / "events.out.tfevents.1.host")
+    wall = time.time()
+    write_events(path, [], start_wall=wall)
+    for s in range(3):
+        write_events(path, [("train_loss", s, 1.0, wall), ("epoch", s, 0.0, wall)], start_wall=wall)
+    w = LiveLossWidget()
+    f = manual(w, tmp_path)
+    f.poll_once()
+    write_events(path, [("train_loss", 3, 0.5, wall)], start_wall=wall)  # epoch 1 begins; its record is late
+    f.poll_once()
+    assert len(w.history["run/train_loss"]) == 3  # held back, waiting for the epoch
+    write_events(path, [("epoch", 3, 1.0, wall)], start_wall=wall)
+    f.poll_once()
+    assert w.history["run/train_loss"].epochs.tolist() == [0.0, 0.0, 0.0, 1.0]
+    # a step whose epoch never comes is released after EPOCH_WAIT
+    monkeypatch.setattr(logruns, "EPOCH_WAIT", 0.0)
+    write_events(path, [("train_loss", 4, 0.25, wall)], start_wall=wall)
+    f.poll_once()
+    f.poll_once()
+    assert w.history["run/train_loss"].steps.tolist() == [0, 1, 2, 3, 4]
