@@ -45,7 +45,7 @@ class LiveLossWidget(traitlets.HasTraits):
         Let the Stop/Pause buttons reach a loop that blocks the kernel through ipykernel internals
         (default: on, or ``lossplot_widget.control.HOOKS_ENABLED``); see :mod:`lossplot_widget.control`.
     **traits
-        ``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``.
+        ``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``, ``window``.
 
     Examples
     --------
@@ -61,6 +61,9 @@ class LiveLossWidget(traitlets.HasTraits):
     x_axis = traitlets.Enum(X_AXES, default_value="step", help="x axis: step, epoch or time")
     max_points = traitlets.Int(2000, help="at most this many points per line per frame")
     refresh_interval = traitlets.Float(0.25, help="minimum seconds between two frames")
+    window = traitlets.Int(
+        None, allow_none=True, help="follow the latest N steps (None: the whole run); a zoom takes precedence"
+    )
 
     def __init__(
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
@@ -110,7 +113,13 @@ class LiveLossWidget(traitlets.HasTraits):
     def _interval_changed(self, change: Any) -> None:
         self._throttle.interval = change["new"]
 
-    @traitlets.observe("smoothing", "log_y", "x_axis", "max_points")
+    @traitlets.validate("window")
+    def _check_window(self, proposal: Any) -> int | None:
+        if proposal["value"] is not None and proposal["value"] < 1:
+            raise traitlets.TraitError(f"window must be None or at least 1 step, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.observe("smoothing", "log_y", "x_axis", "max_points", "window")
     def _options_changed(self, change: Any) -> None:
         self.flush()
 
@@ -214,8 +223,14 @@ class LiveLossWidget(traitlets.HasTraits):
     def _options(self) -> FrameOptions:
         return FrameOptions(
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis,
-            max_points=self.max_points, groups=self._groups,
+            max_points=self.max_points, groups=self._groups, window=self.window,
+            x_ranges=self._view.zoom.ranges() if self._view is not None else {},
         )
+
+    def _request_redraw(self) -> None:
+        """Draw again (throttled) although nothing new was logged: the zoomed range changed."""
+        self._drawn_version = -1
+        self._maybe_draw()
 
     def _draw(self, blocking: bool) -> None:
         # a Ctrl-C that arrives mid-frame is raised right after it, never inside it
