@@ -34,7 +34,7 @@ class ZoomControl:
         self.toggle = widgets.ToggleButton(
             value=False, description="pan/zoom",
             tooltip="drag to pan, wheel to zoom; the zoomed range is redrawn from the full history",
-            layout=widgets.Layout(width="84px"),
+            layout=widgets.Layout(width="96px"),  # "pan/zoom" was cut to "pan/zo…" in JupyterLab
         )
         self.reset_button = widgets.Button(
             description="reset", tooltip="show the whole run again", layout=widgets.Layout(width="64px")
