@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from .history import History
 
-#: at most this many rules per panel (every k-th boundary beyond that)
-MAX_RULES = 200
+#: at most this many rules per panel (every k-th boundary beyond that): more reads as a grey hatch
+MAX_RULES = 30
 
 
 def epoch_starts(history: History) -> dict[float, int]:
