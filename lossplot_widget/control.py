@@ -258,7 +258,14 @@ class RunControl:
             run = Run(next(self._ids), threading.current_thread(), _scope())
             self.run = self.last_run = run
         self._notify("begin")
+        if run.thread is not threading.main_thread():
+            # a training thread's run ends when the thread does (the status label must not say "running")
+            threading.Thread(target=self._end_after, args=(run,), daemon=True, name="lossplot-run-end").start()
         return run
+
+    def _end_after(self, run: Run) -> None:
+        run.thread.join()
+        self.end(run)
 
     def end(self, run: Run | None = None) -> None:
         """End ``run`` (default: the active one); later requests are ignored until the next run."""

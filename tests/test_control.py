@@ -256,3 +256,21 @@ def test_peek_is_not_offered_outside_a_known_kernel_layout():
 
     assert not peek_supported(None)
     assert not peek_supported(types.SimpleNamespace(session=object(), shell_channel_thread=None))
+
+
+def test_a_training_threads_run_ends_with_the_thread():
+    import threading
+    import time
+
+    from lossplot_widget.control import RunControl
+
+    ctl = RunControl(hooks=False)
+    events = []
+    ctl.add_listener(events.append)
+    t = threading.Thread(target=ctl.begin)
+    t.start()
+    t.join()
+    deadline = time.monotonic() + 5
+    while ctl.run is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ctl.run is None and events == ["begin", "end"]
