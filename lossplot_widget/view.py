@@ -310,11 +310,18 @@ def render_summary(frame: Frame) -> str:
             f'data-last-step="{st.last_step}" data-count="{st.count}">'
             f"<td><b>{html.escape(name)}</b></td><td>{_fmt(st.last)}</td><td>{st.last_step}</td>"
             f"<td>{_fmt(st.min)} @ {st.min_step}</td><td>{_fmt(st.max)} @ {st.max_step}</td>"
-            f"<td>{st.count}</td><td>{_fmt(st.rate)}</td>"
+            f"<td>{st.count}</td><td>{'–' if st.rate != st.rate else f'{st.rate:.3g}'}</td>"
             "</tr>"
         )
     head = "<tr><th>metric</th><th>last</th><th>step</th><th>min</th><th>max</th><th>points</th><th>steps/s</th></tr>"
     return (
-        '<table class="lossplot-summary" style="font-size: var(--jp-ui-font-size1, 12px)">'
+        SUMMARY_STYLE
+        + '<table class="lossplot-summary" style="font-size: var(--jp-ui-font-size1, 12px)">'
         + head + "".join(rows) + "</table>"
     )
+
+
+SUMMARY_STYLE = (
+    "<style>.lossplot-summary th, .lossplot-summary td {padding: 1px 10px; text-align: right}"
+    " .lossplot-summary th:first-child, .lossplot-summary td:first-child {text-align: left}</style>"
+)
