@@ -1,4 +1,4 @@
-"""Trailing flush at the end of every IPython cell (``post_run_cell``), registered once."""
+"""End-of-cell work (``post_run_cell``, registered once): widgets flush, Stop/Pause runs end."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import weakref
 from typing import Any, Protocol
 
 
-class _Flushable(Protocol):
+class _AfterCell(Protocol):
     def _after_cell(self) -> None: ...
 
 
@@ -20,11 +20,11 @@ def _post_run_cell(*_args: Any) -> None:
         try:
             widget._after_cell()
         except Exception as exc:  # never break the user's cell over a plot
-            print(f"lossplot_widget: final redraw failed: {exc!r}", file=sys.stderr)
+            print(f"lossplot_widget: end-of-cell work failed: {exc!r}", file=sys.stderr)
 
 
-def watch(widget: _Flushable) -> None:
-    """Flush ``widget`` after each cell of the running IPython shell, if there is one."""
+def watch(widget: _AfterCell) -> None:
+    """Call ``widget._after_cell()`` after each cell of the running IPython shell, if there is one."""
     global _registered_on
     if "IPython" not in sys.modules:
         return

@@ -44,8 +44,9 @@ import itertools
 import os
 import sys
 import threading
-import weakref
 from typing import Any, Callable
+
+from . import _ipython
 
 #: module-wide default for ``LiveLossWidget(control_hooks=...)``
 HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
@@ -195,7 +196,7 @@ class RunControl:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # begin/end only; never taken by the hook
         self._listeners: list[Callable[[str], None]] = []
-        watch_cells(self)
+        _ipython.watch(self)  # end_cell() after each IPython cell
 
     # ------------------------------------------------------------ requests
     def request_stop(self) -> bool:
@@ -282,6 +283,9 @@ class RunControl:
             return self.begin()
         return run
 
+    def _after_cell(self) -> None:
+        self.end_cell()
+
     def end_cell(self) -> None:
         """End-of-cell: a run begun on the main thread ends with its cell."""
         run = self.run
@@ -320,32 +324,3 @@ class RunControl:
                 listener(event)
             except Exception as exc:  # never break the training loop over a label
                 print(f"lossplot_widget: control display failed: {exc!r}", file=sys.stderr)
-
-
-# ---------------------------------------------------------------- end of cell
-_controls: "weakref.WeakSet[RunControl]" = weakref.WeakSet()
-_registered_on: Any = None
-
-
-def _post_run_cell(*_args: Any) -> None:
-    for ctl in list(_controls):
-        try:
-            ctl.end_cell()
-        except Exception as exc:
-            print(f"lossplot_widget: ending the run failed: {exc!r}", file=sys.stderr)
-
-
-def watch_cells(ctl: RunControl) -> None:
-    """End ``ctl``'s main-thread run after each cell of the running IPython shell, if there is one."""
-    global _registered_on
-    if "IPython" not in sys.modules:
-        return
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is None:
-        return
-    if _registered_on is not shell:
-        shell.events.register("post_run_cell", _post_run_cell)
-        _registered_on = shell
-    _controls.add(ctl)
