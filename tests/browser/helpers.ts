@@ -216,3 +216,20 @@ export function printed(text: string, key: string): number {
   }
   return Number(m[1]);
 }
+
+/** Point counts of the raw `metric` line, sampled every 250 ms while the notebook is busy (until idle twice). */
+export async function pointCountsWhileBusy(page: Page, root: Locator, timeout = 90_000): Promise<number[]> {
+  const seen: number[] = [];
+  const deadline = Date.now() + timeout;
+  let idle = 0;
+  while (Date.now() < deadline && idle < 2) {
+    const busy = await notebookBusy(page);
+    const count = await rawPointCount(root);
+    idle = busy ? 0 : idle + 1;
+    if (busy) {
+      seen.push(count);
+    }
+    await page.waitForTimeout(250);
+  }
+  return seen;
+}

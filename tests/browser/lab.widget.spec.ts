@@ -6,9 +6,9 @@ import {
   collectErrors,
   linearFit,
   linePaths,
-  notebookBusy,
   openNotebook,
   parsePath,
+  pointCountsWhileBusy,
   printed,
   rawPointCount,
   startRunAll,
@@ -33,18 +33,7 @@ test.describe('JupyterLab', () => {
     await expect(widget.locator('div.bqplot.figure')).toBeVisible({ timeout: 60_000 });
 
     // poll the raw line while the training cell is busy
-    const seenWhileBusy: number[] = [];
-    const deadline = Date.now() + 90_000;
-    let idle = 0;
-    while (Date.now() < deadline && idle < 2) {
-      const busy = await notebookBusy(page);
-      const count = await rawPointCount(widget);
-      idle = busy ? 0 : idle + 1;
-      if (busy) {
-        seenWhileBusy.push(count);
-      }
-      await page.waitForTimeout(250);
-    }
+    const seenWhileBusy = await pointCountsWhileBusy(page, widget);
     const distinct = new Set(seenWhileBusy.filter(c => c > 0));
     expect(distinct.size, `point counts seen while busy: ${seenWhileBusy.join(',')}`).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < seenWhileBusy.length; i++) {

@@ -4,8 +4,8 @@ import * as path from 'path';
 import {
   collectErrors,
   linePaths,
-  notebookBusy,
   parsePath,
+  pointCountsWhileBusy,
   printed,
   rawPointCount,
   startRunAll,
@@ -31,18 +31,7 @@ test('Notebook 7: the widget renders and grows while the training cell runs', as
 
   const widget = page.locator('.lossplot-widget').first();
   await expect(widget.locator('div.bqplot.figure')).toBeVisible({ timeout: 60_000 });
-  const seenWhileBusy: number[] = [];
-  const deadline = Date.now() + 90_000;
-  let idle = 0;
-  while (Date.now() < deadline && idle < 2) {
-    const busy = await notebookBusy(page);
-    const count = await rawPointCount(widget);
-    idle = busy ? 0 : idle + 1;
-    if (busy) {
-      seenWhileBusy.push(count);
-    }
-    await page.waitForTimeout(250);
-  }
+  const seenWhileBusy = await pointCountsWhileBusy(page, widget);
   const distinct = new Set(seenWhileBusy.filter(c => c > 0));
   expect(distinct.size, `point counts seen while busy: ${seenWhileBusy.join(',')}`).toBeGreaterThanOrEqual(3);
   await waitForNotebookDone(page, 60_000);
