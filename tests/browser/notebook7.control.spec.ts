@@ -1,20 +1,19 @@
 // Notebook 7: the widget's Stop button ends a 30 s loop that blocks the kernel (latency printed).
 import { expect, test } from '@playwright/test';
-import { collectErrors, notebookBusy, printed, startRunAll, waitForIdleKernel, waitForNotebookDone } from './helpers';
+import {
+  NOTEBOOK7_OWN_ERRORS,
+  collectErrors,
+  notebookBusy,
+  printed,
+  runAllInNotebook7,
+  waitForNotebookDone
+} from './helpers';
 
 const NOTEBOOK = 'tests/browser/notebooks/stop_train.ipynb';
-// Notebook 7.6.5's own shortcuts plugin throws this on every page (see notebook7.spec.ts); not ours.
-const NOTEBOOK7_OWN_ERRORS = [/reading 'schema'\).*notebook_core/];
 
 test('Notebook 7: Stop ends a blocking loop', async ({ page }) => {
   const errors = collectErrors(page, NOTEBOOK7_OWN_ERRORS);
-  await page.goto(`/notebooks/${NOTEBOOK}`);
-  await page.waitForFunction(() => (window as any).jupyterapp?.shell?.currentWidget?.content, undefined, {
-    timeout: 60_000
-  });
-  await expect(page.locator('.jp-Notebook .jp-Cell').first()).toBeVisible({ timeout: 60_000 });
-  await waitForIdleKernel(page);
-  await startRunAll(page);
+  await runAllInNotebook7(page, NOTEBOOK);
 
   const widget = page.locator('.lossplot-widget').first();
   const stop = widget.locator('.lossplot-stop');

@@ -8,26 +8,16 @@ import {
   pointCountsWhileBusy,
   printed,
   rawPointCount,
-  startRunAll,
-  waitForIdleKernel,
+  NOTEBOOK7_OWN_ERRORS,
+  runAllInNotebook7,
   waitForNotebookDone
 } from './helpers';
 
 const NOTEBOOK = 'tests/browser/notebooks/live_train.ipynb';
 
-// Notebook 7.6.5's own shortcuts plugin throws this on every page (also /tree, with no widget shown):
-// reading `schema` of a settings plugin that is not loaded. Not ours; every other error fails the test.
-const NOTEBOOK7_OWN_ERRORS = [/reading 'schema'\).*notebook_core/];
-
 test('Notebook 7: the widget renders and grows while the training cell runs', async ({ page }) => {
   const errors = collectErrors(page, NOTEBOOK7_OWN_ERRORS);
-  await page.goto(`/notebooks/${NOTEBOOK}`);
-  await page.waitForFunction(() => (window as any).jupyterapp?.shell?.currentWidget?.content, undefined, {
-    timeout: 60_000
-  });
-  await expect(page.locator('.jp-Notebook .jp-Cell').first()).toBeVisible({ timeout: 60_000 });
-  await waitForIdleKernel(page);
-  await startRunAll(page);
+  await runAllInNotebook7(page, NOTEBOOK);
 
   const widget = page.locator('.lossplot-widget').first();
   await expect(widget.locator('div.bqplot.figure')).toBeVisible({ timeout: 60_000 });
