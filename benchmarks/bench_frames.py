@@ -69,8 +69,8 @@ def frames_at(n: int) -> dict:
 
 def decimation_at(n: int) -> dict:
     """Per-frame decimation cost of one series of n points: pyramid vs tsdownsample vs numpy."""
-    from lossplot_widget.decimate import minmax_indices
-    from lossplot_widget.pyramid import MinMaxPyramid
+    from decimate import minmax_indices
+    from lossplot_widget.render.pyramid import MinMaxPyramid
 
     y = _series(n)
     out: dict = {"n": n}

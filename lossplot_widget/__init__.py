@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .history import History, Series
+from .core.history import History, Series
 from .widget import LiveLossWidget
 
 __all__ = ["History", "LiveLossWidget", "Series", "__version__"]

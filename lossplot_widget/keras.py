@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import keras
 
-from ._adapters import loggable, show
+from .adapters.common import loggable, show
 from .widget import LiveLossWidget
 
 __all__ = ["LiveLossCallback"]

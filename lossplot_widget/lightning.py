@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from lightning.pytorch.callbacks import Callback
 
-from ._lightning import LiveLossMixin
+from .adapters.lightning_hooks import LiveLossMixin
 
 __all__ = ["LiveLossCallback"]
 

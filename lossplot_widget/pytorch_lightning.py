@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pytorch_lightning.callbacks import Callback
 
-from ._lightning import LiveLossMixin
+from .adapters.lightning_hooks import LiveLossMixin
 
 __all__ = ["LiveLossCallback"]
 

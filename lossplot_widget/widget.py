@@ -1,8 +1,8 @@
 """LiveLossWidget: log scalars from a training loop and watch them live in Jupyter.
 
-Data flows one way: ``log()`` -> :class:`~lossplot_widget.history.History` ->
-:class:`~lossplot_widget.throttle.Throttle` -> :class:`~lossplot_widget.frames.FrameBuilder`
--> :class:`~lossplot_widget.view.PlotView` (bqplot marks).
+Data flows one way: ``log()`` -> :class:`~lossplot_widget.core.history.History` ->
+:class:`~lossplot_widget.render.throttle.Throttle` -> :class:`~lossplot_widget.render.frames.FrameBuilder`
+-> :class:`~lossplot_widget.view.plot.PlotView` (bqplot marks).
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ from typing import Any, Iterable, Iterator, Mapping, TypeVar
 
 import traitlets
 
-from . import _ipython, export, static
-from ._values import check_name, coerce_epoch, coerce_step, coerce_value
-from .control import POLL_INTERVAL, RunControl
-from .frames import X_AXES, FrameBuilder, FrameOptions
-from .grouping import GroupsArg, normalize_groups, panel_of
-from .history import History, defer_interrupts
-from .epochs import epoch_boundaries
-from .progress import Progress
-from .throttle import Throttle
+from .control import cells as _ipython
+from .core import export
+from .render import static
+from .core.values import check_name, coerce_epoch, coerce_step, coerce_value
+from .control.run import POLL_INTERVAL, RunControl
+from .render.frames import X_AXES, FrameBuilder, FrameOptions
+from .core.grouping import GroupsArg, normalize_groups, panel_of
+from .core.history import History, defer_interrupts
+from .core.epochs import epoch_boundaries
+from .core.progress import Progress
+from .render.throttle import Throttle
 
 T = TypeVar("T")
 
@@ -43,7 +45,7 @@ class LiveLossWidget(traitlets.HasTraits):
         Steps the run will take: shows progress, steps/s and an ETA (also :meth:`set_total`).
     control_hooks : bool, optional
         Let the Stop/Pause buttons reach a loop that blocks the kernel through ipykernel internals
-        (default: on, or ``lossplot_widget.control.HOOKS_ENABLED``); see :mod:`lossplot_widget.control`.
+        (default: on, or ``lossplot_widget.control.run.HOOKS_ENABLED``); see :mod:`lossplot_widget.control.run`.
     **traits
         ``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``, ``window``.
 
@@ -297,7 +299,7 @@ class LiveLossWidget(traitlets.HasTraits):
     def widget(self) -> Any:
         """The ipywidgets layout showing the curves (created on first use)."""
         if self._view is None:
-            from .view import PlotView
+            from .view.plot import PlotView
 
             self._view = PlotView(self)
             self._drawn_version = -1
@@ -469,7 +471,7 @@ class LiveLossWidget(traitlets.HasTraits):
         ``"<run>/<tag>"`` drawn in the panel of its tag. ``tags``: ``None`` (every scalar but
         bookkeeping such as Lightning's ``epoch``), a regex, names/globs, or a predicate.
         ``csv``: follow ``*.csv`` logs too (``False``, or glob(s)). Other options
-        (``rescan``, ``settle``, ``corrupt_after``): see :class:`~lossplot_widget.follow.Follower`.
+        (``rescan``, ``settle``, ``corrupt_after``): see :class:`~lossplot_widget.follow.follower.Follower`.
         Needs the ``tensorboard`` package (``pip install lossplot-widget[follow]``).
 
         >>> import tempfile
@@ -477,7 +479,7 @@ class LiveLossWidget(traitlets.HasTraits):
         >>> handle = w.follow(tempfile.mkdtemp(), poll=0.1)
         >>> handle.stop()
         """
-        from .follow import Follower
+        from .follow.follower import Follower
 
         follower = Follower(self, logdir, poll=poll, tags=tags, csv=csv, **options)
         self._followers.append(follower)

@@ -7,7 +7,7 @@ import types
 import time
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.control import HANDLER, RunControl, is_click, observing_route, toggle_value
+from lossplot_widget.control.run import HANDLER, RunControl, is_click, observing_route, toggle_value
 
 
 def in_thread(target, *args):
@@ -205,7 +205,7 @@ def test_toolbar_buttons_use_the_normal_handlers_without_a_kernel(recorder):
 
 def test_control_hooks_flag_and_module_default(monkeypatch):
     assert LiveLossWidget(control_hooks=False)._control.hooks is False
-    from lossplot_widget import control
+    from lossplot_widget.control import run as control
 
     monkeypatch.setattr(control, "HOOKS_ENABLED", False)
     assert LiveLossWidget()._control.hooks is False
@@ -229,7 +229,7 @@ def test_peeking_reads_a_signed_comm_message_without_recording_its_signature():
     import zmq
     from jupyter_client.session import Session
 
-    from lossplot_widget._peek import Peeker
+    from lossplot_widget.control.peek import Peeker
 
     session = Session(key=b"secret")
     kernel = types.SimpleNamespace(session=session, shell_channel_thread=None)
@@ -252,7 +252,7 @@ def test_peeking_reads_a_signed_comm_message_without_recording_its_signature():
 
 
 def test_peek_is_not_offered_outside_a_known_kernel_layout():
-    from lossplot_widget._peek import peek_supported
+    from lossplot_widget.control.peek import peek_supported
 
     assert not peek_supported(None)
     assert not peek_supported(types.SimpleNamespace(session=object(), shell_channel_thread=None))
@@ -262,7 +262,7 @@ def test_a_training_threads_run_ends_with_the_thread():
     import threading
     import time
 
-    from lossplot_widget.control import RunControl
+    from lossplot_widget.control.run import RunControl
 
     ctl = RunControl(hooks=False)
     events = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lossplot_widget.decimate import minmax_indices
+from decimate import minmax_indices
 
 
 def test_short_series_untouched():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.epochs import MAX_RULES, epoch_boundaries
-from lossplot_widget.history import History
+from lossplot_widget.core.epochs import MAX_RULES, epoch_boundaries
+from lossplot_widget.core.history import History
 
 
 def test_boundaries_half_a_step_before_each_epoch():

@@ -16,8 +16,8 @@ pytest.importorskip("tensorboard")
 from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
-from lossplot_widget.follow import Follower, default_tags  # noqa: E402
-from lossplot_widget.tbevents import CorruptRecordWarning, frame_record  # noqa: E402
+from lossplot_widget.follow.follower import Follower, default_tags  # noqa: E402
+from lossplot_widget.follow.tbevents import CorruptRecordWarning, frame_record  # noqa: E402
 
 
 def record(tag: str, step: int, value: float, wall: float) -> bytes:
@@ -113,7 +113,7 @@ def test_new_runs_and_files_appear_while_following(tmp_path):
     assert f.poll_once() == 1
     assert w.history.names == ["a/loss", "b/c/val_loss"]
     # both overlay in one panel, under their tag's panel key
-    from lossplot_widget.frames import FrameOptions
+    from lossplot_widget.render.frames import FrameOptions
 
     frame = w._builder.build(FrameOptions(smoothing=0.0, groups=w._groups))
     assert {k: [s.name for s in v] for k, v in frame.panels.items()} == {"loss": ["a/loss", "b/c/val_loss"]}
@@ -235,8 +235,8 @@ def test_corrupt_record_is_reported_and_following_goes_on(tmp_path):
     assert w.history["r/loss"].steps.tolist() == [0, 2]
     assert len(f.corrupt) == 1 and "events.out.tfevents.1.h" in f.corrupt[0].path
     assert len(w._notes) == 1 and "corrupt record" in w._notes[0]
-    from lossplot_widget.frames import FrameOptions
-    from lossplot_widget.view import render_notes
+    from lossplot_widget.render.frames import FrameOptions
+    from lossplot_widget.view.plot import render_notes
 
     html = render_notes(w._builder.build(FrameOptions(smoothing=0.0)), w._notes)
     assert "corrupt record" in html and "byte" in html
@@ -442,7 +442,7 @@ def test_lightning_ddp_run_is_followed_to_one_clean_curve(tmp_path):
 
 
 def test_dirwatch_wakes_on_writes_new_files_and_wake(tmp_path):
-    from lossplot_widget._inotify import DirWatch
+    from lossplot_widget.follow.inotify import DirWatch
 
     watch = DirWatch()
     if not watch.available:
@@ -463,7 +463,7 @@ def test_dirwatch_wakes_on_writes_new_files_and_wake(tmp_path):
 
 def test_a_read_that_ends_before_the_steps_epoch_waits_for_it(tmp_path, monkeypatch):
     """Lightning writes a step's ``epoch`` after its metrics; a poll can fall between the two."""
-    from lossplot_widget import logruns
+    from lossplot_widget.follow import logruns
 
     path = str(tmp_path / "run" / "events.out.tfevents.1.host")
     wall = time.time()

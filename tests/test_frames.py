@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossplot_widget.frames import FrameBuilder, FrameOptions
-from lossplot_widget.history import History
-from lossplot_widget.smoothing import ema_smooth
+from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+from lossplot_widget.core.history import History
+from lossplot_widget.render.smoothing import ema_smooth
 
 
 def _history(n=100, epochs=1):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from lossplot_widget.grouping import assign_panels, is_validation, normalize_groups, panel_of
+from lossplot_widget.core.grouping import assign_panels, is_validation, normalize_groups, panel_of
 
 
 @pytest.mark.parametrize(

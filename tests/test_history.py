@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from lossplot_widget import history as history_mod
-from lossplot_widget.history import History
+from lossplot_widget.core import history as history_mod
+from lossplot_widget.core.history import History
 
 
 def test_steps_default_to_next_global_step():

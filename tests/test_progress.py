@@ -7,7 +7,7 @@ import math
 import pytest
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.progress import Progress, format_duration, format_progress
+from lossplot_widget.core.progress import Progress, format_duration, format_progress
 
 
 def test_rate_and_eta_from_samples():

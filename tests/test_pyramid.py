@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lossplot_widget.pyramid import BLOCK, FANOUT, MinMaxPyramid
+from lossplot_widget.render.pyramid import BLOCK, FANOUT, MinMaxPyramid
 
 
 def _pyramid(y, chunks=None, rng=None):

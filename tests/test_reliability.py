@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.frames import FrameBuilder, FrameOptions
+from lossplot_widget.render.frames import FrameBuilder, FrameOptions
 
 
 def _consistent(w: LiveLossWidget) -> None:

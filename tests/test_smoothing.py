@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lossplot_widget.smoothing import EmaState, ema_smooth
+from lossplot_widget.render.smoothing import EmaState, ema_smooth
 
 
 def tensorboard_reference(values, weight):
@@ -67,7 +67,7 @@ def test_weight_is_validated():
 
 @pytest.mark.parametrize("weight", [0.0, 0.6, 0.99, 0.9999])
 def test_track_is_bit_identical_and_recomputes_any_range(weight):
-    from lossplot_widget.smoothing import EmaTrack
+    from lossplot_widget.render.smoothing import EmaTrack
 
     rng = np.random.default_rng(int(weight * 1e4))
     values = rng.normal(size=20_000) * 1e3

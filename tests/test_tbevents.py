@@ -15,7 +15,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c as tb_masked_crc32c  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
-from lossplot_widget.tbevents import (  # noqa: E402
+from lossplot_widget.follow.tbevents import (  # noqa: E402
     DT_DOUBLE,
     DT_FLOAT,
     DT_HALF,

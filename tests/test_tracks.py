@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossplot_widget.history import History
-from lossplot_widget.smoothing import ema_smooth
-from lossplot_widget.tracks import SeriesTrack, position_bound
+from lossplot_widget.core.history import History
+from lossplot_widget.render.smoothing import ema_smooth
+from lossplot_widget.render.tracks import SeriesTrack, position_bound
 
 
 def test_incremental_updates_match_a_fresh_track():
@@ -51,7 +51,7 @@ def test_position_bound_on_large_monotone_x():
 
 def test_frames_match_a_brute_force_reference_under_random_logging():
     """Restarts, NaN/Inf, <= 0 values, zoom ranges, windows, axes: every drawn point is a real drawn point."""
-    from lossplot_widget.frames import FrameBuilder, FrameOptions
+    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
 
     rng = np.random.default_rng(11)
     checked: list[int] = []

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget._values import coerce_epoch, coerce_step, coerce_value
+from lossplot_widget.core.values import coerce_epoch, coerce_step, coerce_value
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.smoothing import ema_smooth
+from lossplot_widget.render.smoothing import ema_smooth
 
 N = 200_000
 

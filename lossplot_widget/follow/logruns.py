@@ -2,7 +2,7 @@
 
 :class:`LogDir` discovers event files and CSV logs under a directory and turns what each file
 has gained into points ``{series name: (tag, [(step, epoch, wall time, value), ...])}``;
-:class:`~lossplot_widget.follow.Follower` polls it from a thread and logs the points.
+:class:`~lossplot_widget.follow.follower.Follower` polls it from a thread and logs the points.
 
 A run is a directory holding event files (named by its path under the log directory), or a CSV log.
 Within a run, a **writer** is a chain of event files that continue each other: a new file whose first
@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._inotify import DirWatch
+from .inotify import DirWatch
 from .csvtail import CsvTail
 from .tbevents import EventFileReader, Scalar, is_event_file
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from .progress import ProgressState, format_progress
+from ..core.progress import ProgressState, format_progress
 
 
 class ProgressBar:

@@ -2,10 +2,10 @@
 
 Pure numpy; knows nothing about widgets. A :class:`FrameBuilder` keeps the
 incremental state of each series between frames (min/max pyramids, smoothing
-checkpoints: :mod:`lossplot_widget.tracks`), so a frame's cost and size do not
+checkpoints: :mod:`lossplot_widget.render.tracks`), so a frame's cost and size do not
 grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
->>> from lossplot_widget.history import History
+>>> from lossplot_widget.core.history import History
 >>> h = History(); _ = [h.append({"loss": 1.0 / (i + 1)}, None, None) for i in range(10)]
 >>> frame = FrameBuilder(h).build(FrameOptions(smoothing=0.0))
 >>> float(frame.panels["loss"][0].y[-1])
@@ -19,8 +19,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .grouping import assign_panels
-from .history import History, Series, Stats
+from ..core.grouping import assign_panels
+from ..core.history import History, Series, Stats
 from .pyramid import MinMaxPyramid
 from .tracks import SeriesTrack, position_bound
 
@@ -104,7 +104,7 @@ def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int
 class FrameBuilder:
     """Builds :class:`Frame` objects from a :class:`History`.
 
-    Keeps a :class:`~lossplot_widget.tracks.SeriesTrack` per series, so a frame costs
+    Keeps a :class:`~lossplot_widget.render.tracks.SeriesTrack` per series, so a frame costs
     O(max_points) per series plus the new points since the last frame, whatever the
     length of the history.
     """

@@ -1,7 +1,7 @@
 """History in and out: CSV (long form, exact round trip), dict and pandas.
 
 >>> import io
->>> from lossplot_widget.history import History
+>>> from lossplot_widget.core.history import History
 >>> h = History(); _ = h.append({"loss": 0.1}, 3, 0.0)
 >>> buf = io.StringIO(); write_csv(h, buf); buf.getvalue().splitlines()[1].split(",")[:3]
 ['loss', '3', '0.0']

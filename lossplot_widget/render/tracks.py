@@ -1,15 +1,15 @@
 """What is drawn of one series, kept up to date incrementally: raw and smoothed min/max pyramids.
 
 A series' drawn sequence is its history minus points replaced by a restart
-(:meth:`~lossplot_widget.history.Series.visible_ranges`): positions in that
+(:meth:`~lossplot_widget.core.history.Series.visible_ranges`): positions in that
 sequence ("drawn positions") map to history indices through a few ranges. A
-:class:`SeriesTrack` extends its :class:`~lossplot_widget.pyramid.MinMaxPyramid`
-of raw values and its :class:`~lossplot_widget.smoothing.EmaTrack` (with a pyramid
+:class:`SeriesTrack` extends its :class:`~lossplot_widget.render.pyramid.MinMaxPyramid`
+of raw values and its :class:`~lossplot_widget.render.smoothing.EmaTrack` (with a pyramid
 of smoothed values) by the new points of each frame; only a restart or a new
 smoothing weight rebuilds them. Frame cost and memory then do not grow with the
 length of the run beyond O(n / BLOCK).
 
->>> from lossplot_widget.history import History
+>>> from lossplot_widget.core.history import History
 >>> h = History(); _ = [h.append({"loss": float(i % 7)}, None, None) for i in range(1000)]
 >>> t = SeriesTrack(); t.update(h["loss"], weight=0.0)
 >>> idx, y = t.raw.select(0, t.size, buckets=20)
@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from .history import Series
+from ..core.history import Series
 from .pyramid import BLOCK, MinMaxPyramid
 from .smoothing import EmaTrack
 

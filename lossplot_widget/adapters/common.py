@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ._values import torch_tensor_type
+from ..core.values import torch_tensor_type
 
 
 def show(widget: Any) -> None:

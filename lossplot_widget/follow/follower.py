@@ -6,21 +6,21 @@ so the kernel stays free (zoom and the toolbar work while the run goes on).
 
 - **Runs**: every directory under ``logdir`` holding event files is a run (as in TensorBoard);
   every CSV log (``metrics.csv`` of Lightning's ``CSVLogger``, any ``*.csv`` from Keras'
-  ``CSVLogger``) is a run too (see :mod:`lossplot_widget.logruns`). New runs and files are found every
-  ``rescan`` seconds, at once on Linux (inotify, :mod:`lossplot_widget._inotify`), where a local write also
+  ``CSVLogger``) is a run too (see :mod:`lossplot_widget.follow.logruns`). New runs and files are found every
+  ``rescan`` seconds, at once on Linux (inotify, :mod:`lossplot_widget.follow.inotify`), where a local write also
   wakes the follower: reads are then at least ``poll / 5`` apart, and ``poll`` bounds the rest (network
   filesystems do not report writes made on other hosts).
 - **Series**: one per run and tag, named ``"<run>/<tag>"``, drawn in the panel the tag alone
   would get (``"a/val_loss"`` and ``"b/loss"`` share the panel ``loss``), one color each.
 - **Restarts**: a new event file in a run whose earlier file(s) stopped before it began continues
   the same series; its steps replace the earlier points from its first step on when drawn
-  (:meth:`Series.visible_ranges <lossplot_widget.history.Series.visible_ranges>`); the history keeps
+  (:meth:`Series.visible_ranges <lossplot_widget.core.history.Series.visible_ranges>`); the history keeps
   every point. A file that starts while another file of the run is still being written
   (several writers in one directory, e.g. DDP without a rank-zero guard) becomes a separate
   series ``"<run>#2/<tag>"``. A new file is classified once the older file has been quiet for
   ``settle`` seconds, or as soon as the older file shows an event newer than the new file's first.
-- **Corrupt records** are reported (a :class:`~lossplot_widget.tbevents.CorruptRecordWarning` and
-  a note above the plot) and skipped; see :mod:`lossplot_widget.tbevents`.
+- **Corrupt records** are reported (a :class:`~lossplot_widget.follow.tbevents.CorruptRecordWarning` and
+  a note above the plot) and skipped; see :mod:`lossplot_widget.follow.tbevents`.
 
 Each point's time is the writer's wall-clock time (seconds since the widget's history started;
 negative for points written before), its epoch the last ``epoch`` scalar of its writer (Lightning
@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
-from ._inotify import DirWatch
+from .inotify import DirWatch
 from .logruns import Batch, LogDir, TagsArg, default_tags, tag_filter
 from .tbevents import CorruptRecord, CorruptRecordWarning
 
 if TYPE_CHECKING:
-    from .widget import LiveLossWidget
+    from ..widget import LiveLossWidget
 
 __all__ = ["Follower", "FollowWarning", "default_tags", "tag_filter"]
 

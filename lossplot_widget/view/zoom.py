@@ -2,7 +2,7 @@
 
 bqplot's :class:`~bqplot.PanZoom` changes ``scale.min``/``scale.max`` in the browser.
 :class:`ZoomControl` observes the x scales' ``min``/``max`` and asks the widget for a
-new frame of just that range (:attr:`~lossplot_widget.frames.FrameOptions.x_ranges`),
+new frame of just that range (:attr:`~lossplot_widget.render.frames.FrameOptions.x_ranges`),
 so zooming far enough shows every logged point. Browser-to-kernel messages are
 handled when the kernel is free: after a training cell, or at once while training
 runs in a background thread. Python never sets ``scale.min``/``max`` except in
@@ -20,8 +20,8 @@ import bqplot
 import ipywidgets as widgets
 
 if TYPE_CHECKING:
-    from .view import _Panel
-    from .widget import LiveLossWidget
+    from .plot import _Panel
+    from ..widget import LiveLossWidget
 
 XRange = tuple[float | None, float | None]
 

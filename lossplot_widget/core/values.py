@@ -2,7 +2,7 @@
 
 Everything here is cheap and allocation-free on the hot path: Python floats pass
 through untouched, torch tensors are detached but *not* copied to the host (that
-happens once per frame, in :mod:`lossplot_widget.history`).
+happens once per frame, in :mod:`lossplot_widget.core.history`).
 """
 
 from __future__ import annotations

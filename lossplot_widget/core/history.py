@@ -23,7 +23,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from ._values import torch_tensor_type
+from .values import torch_tensor_type
 
 #: points buffered in Python lists before they are committed to numpy columns
 COMMIT_EVERY = 4096

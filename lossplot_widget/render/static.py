@@ -4,8 +4,8 @@ The SVG travels beside the widget view in the notebook output (same display),
 so a notebook saved without widget state, or converted with nbconvert, still
 shows the final curves. Plain SVG: no matplotlib, no browser.
 
->>> from lossplot_widget.history import History
->>> from lossplot_widget.frames import FrameBuilder, FrameOptions
+>>> from lossplot_widget.core.history import History
+>>> from lossplot_widget.render.frames import FrameBuilder, FrameOptions
 >>> h = History(); _ = [h.append({"loss": 1.0 / (i + 1)}, None, None) for i in range(10)]
 >>> svg = frame_to_svg(FrameBuilder(h).build(FrameOptions(smoothing=0.0)))
 >>> svg.startswith("<svg") and "loss: last 0.1 at step 9" in svg

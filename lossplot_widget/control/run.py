@@ -46,7 +46,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from . import _ipython
+from . import cells as _ipython
 
 #: module-wide default for ``LiveLossWidget(control_hooks=...)``
 HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}

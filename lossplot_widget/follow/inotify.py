@@ -2,7 +2,7 @@
 
 Polling alone puts half a poll period between a write and its arrival. On Linux, local
 filesystems report writes through inotify, so the follower can read right after a write
-(coalesced, see :mod:`lossplot_widget.follow`). Network filesystems (NFS, Lustre, GPFS) do not
+(coalesced, see :mod:`lossplot_widget.follow.follower`). Network filesystems (NFS, Lustre, GPFS) do not
 report writes made on other hosts: the poll period stays the upper bound there. Anything that
 fails here (not Linux, no libc, watch limit reached) leaves the follower polling, nothing more.
 """

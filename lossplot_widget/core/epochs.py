@@ -2,7 +2,7 @@
 
 Pure: reads the history, knows nothing about widgets.
 
->>> from lossplot_widget.history import History
+>>> from lossplot_widget.core.history import History
 >>> h = History()
 >>> for step in range(6):
 ...     _ = h.append({"loss": 1.0}, step, step // 3)

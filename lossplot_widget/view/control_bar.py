@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from . import control
-from ._peek import Peeker, peek_supported
-from .control import HANDLER, HOOK, MECHANISM_TEXT, PEEK, _kernel, install_routing_hook, routing_hook_supported
+from ..control import run as control
+from ..control.peek import Peeker, peek_supported
+from ..control.run import HANDLER, HOOK, MECHANISM_TEXT, PEEK, _kernel, install_routing_hook, routing_hook_supported
 
 if TYPE_CHECKING:
-    from .widget import LiveLossWidget
+    from ..widget import LiveLossWidget
 
 PAUSE_LABEL = "❚❚ Pause"
 RESUME_LABEL = "▶ Resume"

@@ -1,7 +1,7 @@
 """The ipywidgets/bqplot view of a LiveLossWidget: toolbar, notes, one figure per panel, summary.
 
 The view owns no data: :meth:`PlotView.apply` assigns a ready-made
-:class:`~lossplot_widget.frames.Frame` to the marks, one message per mark.
+:class:`~lossplot_widget.render.frames.Frame` to the marks, one message per mark.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from .control_view import ControlBar
-from .frames import Frame, FrameOptions, SeriesFrame
-from .progress_view import ProgressBar
+from .control_bar import ControlBar
+from ..render.frames import Frame, FrameOptions, SeriesFrame
+from .progress_bar import ProgressBar
 from .zoom import ZoomControl
-from .grouping import is_validation
+from ..core.grouping import is_validation
 
 if TYPE_CHECKING:
-    from .widget import LiveLossWidget
+    from ..widget import LiveLossWidget
 
 #: theme-aware colors: JupyterLab's CSS variables, with light-theme fallbacks elsewhere
 PALETTE = (
@@ -229,12 +229,12 @@ class PlotView:
             self.summary.value = summary
 
     def show_epochs(self, xs: list[float]) -> None:
-        """Epoch boundaries (x positions, see :mod:`~lossplot_widget.epochs`) in every panel."""
+        """Epoch boundaries (x positions, see :mod:`~lossplot_widget.core.epochs`) in every panel."""
         for panel in self.panels.values():
             panel.set_rules(xs)
 
     def show_progress(self, state: Any) -> None:
-        """Update the progress bar (a :class:`~lossplot_widget.progress.ProgressState` or ``None``)."""
+        """Update the progress bar (a :class:`~lossplot_widget.core.progress.ProgressState` or ``None``)."""
         self.progress.show(state)
 
     def close(self) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping
 
-from ._adapters import scalars, show
-from .grouping import is_validation, panel_of
-from .widget import LiveLossWidget
+from .common import scalars, show
+from ..core.grouping import is_validation, panel_of
+from ..widget import LiveLossWidget
 
 STATE_VERSION = 1
 
