@@ -7,7 +7,8 @@ import platform
 import statistics
 import sys
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import comm
 from comm.base_comm import BaseComm

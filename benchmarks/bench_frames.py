@@ -17,7 +17,6 @@ import os
 import time
 
 import numpy as np
-
 from _common import RecordingComm, install_recording_comm, median, table
 
 SIZES = [int(s) for s in os.environ.get("BENCH_FRAME_SIZES", "1000,100000,10000000").split(",")]
@@ -70,6 +69,7 @@ def frames_at(n: int) -> dict:
 def decimation_at(n: int) -> dict:
     """Per-frame decimation cost of one series of n points: pyramid vs tsdownsample vs numpy."""
     from decimate import minmax_indices
+
     from lossplot_widget.render.pyramid import MinMaxPyramid
 
     y = _series(n)

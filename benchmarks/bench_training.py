@@ -17,7 +17,6 @@ import random
 import time
 
 import numpy as np
-
 from _common import RecordingComm, install_recording_comm, median, table
 
 STEPS = int(os.environ.get("BENCH_TRAIN_STEPS", 3000))
@@ -85,7 +84,8 @@ def run_widget(step):
     w = LiveLossWidget(refresh_interval=INTERVAL)
     w.widget  # displayed: frames go to the recording comm
     draws = [0, 0]  # count, thread CPU ns
-    draw = w._draw
+    frames = w._frames
+    draw = frames.draw
 
     def timed_draw(blocking: bool) -> None:  # every frame, in log() or in the timer thread
         t = _clk()
@@ -93,7 +93,7 @@ def run_widget(step):
         draws[0] += 1
         draws[1] += _clk() - t
 
-    w._draw = timed_draw  # type: ignore[method-assign]
+    frames.draw = timed_draw  # type: ignore[method-assign]
 
     def loop() -> dict:
         per_call = []

@@ -10,7 +10,8 @@ Importing this module imports Keras; ``import lossplot_widget`` alone never does
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 
@@ -85,17 +86,16 @@ class LiveLossCallback(keras.callbacks.Callback):
     # ------------------------------------------------------------ Keras hooks
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         created = self.widget is None
-        if created:
-            self.widget = LiveLossWidget()
+        w = self.widget = self.widget if self.widget is not None else LiveLossWidget()
         steps = (self.params or {}).get("steps")
         epochs = (self.params or {}).get("epochs")
         self._steps = int(steps) if steps else None
         self._first_epoch = None
         self._means = None
         if self._steps and epochs:
-            self.widget.set_total(int(epochs) * self._steps)
+            w.set_total(int(epochs) * self._steps)
         if created:
-            show(self.widget)
+            show(w)
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         w = self._w

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _frameworks import require
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("torch")
+nbformat = require("nbformat")
+nbclient = require("nbclient")
+require("ipykernel")
+require("torch")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL = "python3"

@@ -4,6 +4,8 @@ import time
 
 import numpy as np
 import pytest
+from _frameworks import require
+from traitlets import TraitError
 
 from lossplot_widget import LiveLossWidget
 
@@ -44,6 +46,8 @@ def test_tight_loop_sends_few_frames_one_message_per_mark(recorder):
     assert decode(last, "x")[-1] == n - 1
     total = len(recorder.updates())
     print(f"\n10,000 log() calls: {frames} frames, {total} update messages")
+    # per frame: one message per series mark, plus at most the notes/summary/rules/progress widgets
+    assert total <= frames * (len(marks.marks) + 5), (total, frames)
 
 
 def test_trailing_flush_by_timer_without_user_action(recorder):
@@ -60,7 +64,7 @@ def test_trailing_flush_by_timer_without_user_action(recorder):
 
 
 def test_post_run_cell_flushes():
-    pytest.importorskip("IPython")
+    require("IPython")
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
@@ -80,7 +84,8 @@ def test_post_run_cell_flushes():
 
 def test_with_block_and_close_flush_and_redisplay(recorder):
     w = LiveLossWidget(refresh_interval=600)
-    first = w.widget
+    assert w.widget is w  # compatibility: the widget is the ipywidget
+    first_id = w.model_id
     with w:
         w.log(loss=1.0)
         w.log(loss=2.0)
@@ -88,11 +93,14 @@ def test_with_block_and_close_flush_and_redisplay(recorder):
     assert w._view.panels["loss"].series["loss"].raw.y[-1] == 3.0
     w.log(loss=4.0)
     w.close()
-    assert w._view is None and first.comm is None
+    assert w._view is None and w.comm is None
     w.log(loss=5.0)  # keeps recording after close
-    again = w.widget
-    assert again is not first
+    bundle = w._repr_mimebundle_()  # displayed again: a new comm, a new view over the whole history
+    assert w.comm is not None and w.model_id != first_id
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
     assert w._view.panels["loss"].series["loss"].raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    opened = [m["data"]["state"] for m in recorder.messages if m["msg_type"] == "comm_open" and m["comm_id"] == w.model_id]
+    assert len(opened) == 1 and opened[0]["children"] == [f"IPY_MODEL_{c.model_id}" for c in w.children]
 
 
 def test_toolbar_controls_drive_the_frame(recorder):
@@ -134,17 +142,27 @@ def test_panels_legend_and_escaped_names(recorder):
     assert "non-finite value (nan) first at step 1" in view.notes.value
 
 
-def test_no_view_means_no_frames(recorder):
-    w = LiveLossWidget()
+def test_logging_before_display_sends_no_message_per_log(recorder):
+    """The widget exists (and has a view) from construction; logging still sends frames, not points."""
+    w = LiveLossWidget(refresh_interval=600)
+    recorder.clear()
     for i in range(1000):
         w.log(loss=float(i))
-    assert w.frames_sent == 0 and recorder.messages == []
+    assert w.frames_sent <= 1 and len(recorder.messages) <= 3 * 2 + 8  # at most one frame's updates
+    w.flush()
+    assert w._view.panels["loss"].series["loss"].raw.y[-1] == 999.0
 
 
 def test_bad_traits():
-    with pytest.raises(Exception):
+    with pytest.raises(TraitError, match="smoothing"):
         LiveLossWidget(smoothing=1.5)
-    with pytest.raises(Exception):
+    with pytest.raises(TraitError, match="smoothing"):
+        LiveLossWidget(smoothing=-0.1)
+    with pytest.raises(TraitError, match="x_axis"):
         LiveLossWidget(x_axis="walltime")
-    with pytest.raises(Exception):
+    with pytest.raises(TraitError, match="max_points"):
         LiveLossWidget(max_points=3)
+    with pytest.raises(TraitError, match="window"):
+        LiveLossWidget(window=0)
+    with pytest.raises(TraitError, match="refresh_interval"):
+        LiveLossWidget(refresh_interval=-1.0)

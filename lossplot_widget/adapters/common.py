@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from ..core.values import torch_tensor_type
+
+__all__ = ["loggable", "scalars", "show"]
 
 
 def show(widget: Any) -> None:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any, Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from .common import scalars, show
 from ..core.grouping import is_validation, panel_of
 from ..widget import LiveLossWidget
+from .common import scalars, show
+
+__all__ = ["STATE_VERSION", "LiveLossMixin"]
 
 STATE_VERSION = 1
 
@@ -152,14 +154,8 @@ def _loss_of(outputs: Any) -> Any:
     return found.get("loss")
 
 
-def _restore(widget: LiveLossWidget, data: Mapping[str, Mapping[str, list]]) -> None:
-    h = widget.history
-    if len(h):
+def _restore(widget: LiveLossWidget, data: Mapping[str, Mapping[str, Sequence[Any]]]) -> None:
+    if len(widget.history):
         return
-    last_time = 0.0
-    for name, cols in data.items():
-        h.load(name, cols["step"], cols["epoch"], cols["time"], cols["value"])
-        if cols["time"]:
-            last_time = max(last_time, float(max(cols["time"])))
-    h.t0 = time.time() - last_time  # points logged after the resume continue the time axis
-    widget._flush_if_dirty()
+    widget.history.load_dict(data)  # points logged after the resume continue the time axis
+    widget.flush()

@@ -1,30 +1,46 @@
-"""End-of-cell work (``post_run_cell``, registered once): widgets flush, Stop/Pause runs end."""
+"""End-of-cell work: IPython's ``post_run_cell`` event, registered once for every widget.
+
+Widgets draw their last values and refresh their static picture after each cell; Stop/Pause
+runs begun on the main thread end with their cell. Callbacks are held weakly (a widget that
+is gone is forgotten) and their exceptions are printed, never raised into the user's cell.
+
+>>> calls = []
+>>> class Owner:
+...     def after(self) -> None: calls.append(1)
+>>> o = Owner(); watch(o.after)       # outside IPython: nothing to register, nothing happens
+>>> calls
+[]
+"""
 
 from __future__ import annotations
 
 import sys
 import weakref
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
+__all__ = ["watch"]
 
-class _AfterCell(Protocol):
-    def _after_cell(self) -> None: ...
-
-
-_watched: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_callbacks: list[weakref.WeakMethod[Callable[[], None]]] = []
 _registered_on: Any = None
 
 
 def _post_run_cell(*_args: Any) -> None:
-    for widget in list(_watched):
+    alive = []
+    for ref in list(_callbacks):
+        callback = ref()
+        if callback is None:
+            continue
+        alive.append(ref)
         try:
-            widget._after_cell()
+            callback()
         except Exception as exc:  # never break the user's cell over a plot
             print(f"lossplot_widget: end-of-cell work failed: {exc!r}", file=sys.stderr)
+    _callbacks[:] = alive
 
 
-def watch(widget: _AfterCell) -> None:
-    """Call ``widget._after_cell()`` after each cell of the running IPython shell, if there is one."""
+def watch(callback: Callable[[], None]) -> None:
+    """Call the bound method ``callback`` after each cell of the running IPython shell, if there is one."""
     global _registered_on
     if "IPython" not in sys.modules:
         return
@@ -36,4 +52,4 @@ def watch(widget: _AfterCell) -> None:
     if _registered_on is not shell:
         shell.events.register("post_run_cell", _post_run_cell)
         _registered_on = shell
-    _watched.add(widget)
+    _callbacks.append(weakref.WeakMethod(callback))

@@ -22,9 +22,12 @@ Cost when nothing is pending: one ``zmq.EVENTS`` check and one length comparison
 
 from __future__ import annotations
 
+__all__ = ["Peeker", "peek_supported"]
+
 import hmac
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def _main_stream(kernel: Any) -> Any:

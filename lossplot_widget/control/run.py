@@ -3,31 +3,9 @@
 A *run* begins at the first ``log()`` (or ``should_stop``, ``steps()``, ``check_controls()``, as the
 framework callbacks call it) and ends with the cell (IPython ``post_run_cell``), with a ``with w:`` block
 (in its ``finally``), or when the thread that began it is gone.
-Its stop and pause requests are :class:`threading.Event` objects, so a loop checks them for the cost of a
-method call. Requests made while no run is active are ignored.
-
-How a click reaches a blocked kernel (chosen by feature detection, shown in the widget):
-
-``hook``
-    ipykernel >= 7.4 reads every shell message on a separate shell-channel thread and asks the target
-    comm where to route it (a private ``_reply_subshell_for`` method). We wrap that method on our own
-    buttons' comms only: the wrapper looks at the message data, sets an Event, and returns whatever the
-    original returns, so the message continues on its normal route. It does no I/O, touches no widget
-    and never raises. The normal ``on_click`` that follows later does nothing (the hook already acted).
-``peek``
-    ipykernel 6 and 7.0-7.3: every :data:`POLL_INTERVAL` seconds, from ``log()`` on the main thread, the
-    messages waiting for the main thread are read (never taken, reordered or dispatched early) and our
-    buttons' clicks acted on (see :mod:`._peek`).
-``handler``
-    Otherwise (other kernels, or hooks turned off): the ordinary ``on_click``/``observe`` handlers. They
-    act when the kernel is idle, e.g. for training in a background thread; a loop that blocks a cell sees
-    them only after the cell, when its run is over.
-
-In every mode the normal handlers also run (late, for clicks the hook or the peeker already acted on;
-those are recognised and ignored), and training in a background thread is stopped at once.
-
-Set ``LiveLossWidget(control_hooks=False)``, :data:`HOOKS_ENABLED` or the environment variable
-``LOSSPLOT_CONTROL_HOOKS=0`` to never touch ipykernel's private internals (neither hook nor peek).
+Its stop and pause requests are :class:`threading.Event` objects mirrored by plain flags, so a loop
+checks them for the cost of an attribute read. Requests made while no run is active are ignored.
+How a click reaches a blocked loop is :mod:`lossplot_widget.control.delivery`'s business.
 
 >>> ctl = RunControl(hooks=False)
 >>> ctl.request_stop()          # no run yet: ignored
@@ -41,33 +19,19 @@ True
 from __future__ import annotations
 
 import itertools
-import os
+import math
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
-from . import cells as _ipython
+from . import cells, delivery
+from .delivery import HANDLER, HOOK, PEEK, is_click, request_scope, toggle_value
+from .peek import Peeker
 
-#: module-wide default for ``LiveLossWidget(control_hooks=...)``
-HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
+__all__ = ["Run", "RunControl"]
 
-#: tests only: force ``"peek"`` or ``"handler"`` where the hook would be chosen (``LOSSPLOT_CONTROL_MECHANISM``)
-FORCE_MECHANISM = os.environ.get("LOSSPLOT_CONTROL_MECHANISM", "").strip().lower() or None
-#: seconds between two looks at pending shell messages (``peek`` mechanism, from ``log()``)
-POLL_INTERVAL = 0.05
-HOOK = "hook"
-PEEK = "peek"
-HANDLER = "handler"
-MECHANISM_TEXT = {
-    HOOK: ("live", "Stop/Pause act while a cell blocks (ipykernel shell-channel hook)"),
-    PEEK: ("live (polled)", "Stop/Pause act within ~50 ms while a cell blocks (waiting messages are read)"),
-    HANDLER: (
-        "between cells",
-        "Stop/Pause act when the kernel is idle or training runs in a thread; "
-        "a loop blocking a cell sees them only after the cell",
-    ),
-}
-_ROUTE_METHOD = "_reply_subshell_for"
+T = TypeVar("T")
 
 
 class Run:
@@ -88,96 +52,6 @@ class Run:
         self.stop_seen = False
 
 
-def _kernel() -> Any:
-    """The running ipykernel kernel, or None (plain Python, other kernels)."""
-    mod = sys.modules.get("ipykernel.kernelbase")
-    if mod is None:
-        return None
-    try:
-        return mod.Kernel.instance() if mod.Kernel.initialized() else None
-    except Exception:
-        return None
-
-
-def _scope() -> Any:
-    """Which shell request a main-thread run belongs to (a cell, or a button click in Voilà)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    kernel = _kernel()
-    if kernel is None:
-        return None
-    try:
-        return kernel.get_parent("shell").get("header", {}).get("msg_id")
-    except Exception:
-        return None
-
-
-def routing_hook_supported(comm: Any) -> bool:
-    """True where ipykernel's shell-channel thread consults ``comm._reply_subshell_for`` per message."""
-    kernel = _kernel()
-    if kernel is None or not callable(getattr(comm, _ROUTE_METHOD, None)):
-        return False
-    thread = getattr(kernel, "shell_channel_thread", None)
-    if thread is None or not thread.is_alive():
-        return False
-    main = getattr(type(kernel), "shell_channel_thread_main", None)
-    code = getattr(main, "__code__", None)
-    return code is not None and _ROUTE_METHOD in code.co_consts
-
-
-def install_routing_hook(comm: Any, observe: Callable[[Any], None]) -> bool:
-    """Let ``observe(data)`` see each message for ``comm`` on the shell-channel thread.
-
-    ``observe`` must only set events. Its exceptions are swallowed: that thread carries all shell
-    traffic. Returns False (and changes nothing) where the kernel offers no such hook.
-    """
-    if not routing_hook_supported(comm):
-        return False
-    setattr(comm, _ROUTE_METHOD, observing_route(getattr(comm, _ROUTE_METHOD), observe))
-    return True
-
-
-def observing_route(original: Callable[[Any, Any], Any], observe: Callable[[Any], None]) -> Callable[[Any, Any], Any]:
-    """``original`` (the comm's routing method), after showing the message data to ``observe``.
-
-    >>> seen = []
-    >>> route = observing_route(lambda data, default: default, seen.append)
-    >>> route({"method": "custom"}, None), seen
-    (None, [{'method': 'custom'}])
-    >>> observing_route(lambda data, default: "main", lambda data: 1 / 0)({}, None)
-    'main'
-    """
-
-    def route(data: Any, default: Any) -> Any:
-        try:
-            observe(data)
-        except BaseException:  # noqa: BLE001 - never disturb the kernel's routing
-            pass
-        return original(data, default)
-
-    route.__lossplot_hook__ = True  # type: ignore[attr-defined]
-    return route
-
-
-def is_click(data: Any) -> bool:
-    """A Button click as ipywidgets sends it: ``{method: custom, content: {event: click}}``."""
-    if data.__class__ is not dict or data.get("method") != "custom":
-        return False
-    content = data.get("content")
-    return content.__class__ is dict and content.get("event") == "click"
-
-
-def toggle_value(data: Any) -> bool | None:
-    """The new ``value`` in a ToggleButton state update, else None."""
-    if data.__class__ is not dict or data.get("method") != "update":
-        return None
-    state = data.get("state")
-    if state.__class__ is not dict:
-        return None
-    value = state.get("value")
-    return value if value.__class__ is bool else None
-
-
 class RunControl:
     """The run state of one :class:`~lossplot_widget.widget.LiveLossWidget` and its Stop/Pause requests.
 
@@ -186,17 +60,20 @@ class RunControl:
     """
 
     def __init__(self, hooks: bool | None = None) -> None:
-        self.hooks = HOOKS_ENABLED if hooks is None else bool(hooks)
+        self.hooks = delivery.HOOKS_ENABLED if hooks is None else bool(hooks)
         self.run: Run | None = None
         self.mechanism = HANDLER
+        #: ``time.monotonic()`` at which ``log()`` should next look for clicks (:meth:`poll`); +inf
+        #: unless the ``peek`` mechanism is connected
+        self.next_poll = math.inf
         self.last_run: Run | None = None
-        self.peeker: Any = None  # a _peek.Peeker on ipykernel 6
+        self.peeker: Peeker | None = None  # ipykernel 6 and 7.0-7.3
         self.peeked_clicks = 0  # Stop clicks acted on by the peeker ...
         self.late_clicks = 0  # ... whose normal on_click, after the cell, is then ignored
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # begin/end only; never taken by the hook
         self._listeners: list[Callable[[str], None]] = []
-        _ipython.watch(self)  # end_cell() after each IPython cell
+        cells.watch(self.end_cell)  # a main-thread run ends with its cell
 
     # ------------------------------------------------------------ requests
     def request_stop(self) -> bool:
@@ -232,11 +109,37 @@ class RunControl:
             self.peeked_clicks += 1
             self.request_stop()
 
-    def poll(self) -> None:
-        """Frame time on the main thread: where the kernel needs it, look for pending clicks."""
+    def poll(self, now: float | None = None) -> None:
+        """On the main thread: where the kernel needs it (``peek``), look for pending clicks."""
+        if now is not None:
+            self.next_poll = now + delivery.POLL_INTERVAL
         peeker = self.peeker
         if peeker is not None:
             peeker.poll()
+
+    def connect(self, stop: Any, pause: Any) -> str:
+        """Wire the Stop button and Pause toggle widgets (see :func:`~.delivery.connect_buttons`)."""
+        self.mechanism = delivery.connect_buttons(self, stop, pause, self.hooks)
+        self.next_poll = 0.0 if self.mechanism == PEEK else math.inf
+        return self.mechanism
+
+    # ------------------------------------------------------------ the buttons' normal handlers
+    def stop_clicked(self) -> bool:
+        """The Stop button's ``on_click``: True when it stopped the run (False: ignored or already done)."""
+        if self.mechanism == HOOK:
+            return False  # the late second delivery of a click the hook already acted on
+        if self.mechanism == PEEK and self.late_clicks < self.peeked_clicks:
+            self.late_clicks += 1  # the peeker acted on this click while the cell blocked
+            return False
+        if self.request_stop():
+            self._notify("stopping")
+            return True
+        return False
+
+    def pause_changed(self, paused: bool) -> None:
+        """The Pause toggle's new value, from its normal observer."""
+        if self.mechanism != HOOK:  # a value, not a toggle: applying it twice in a run is harmless
+            self.set_paused(paused)
 
     def observe_pause_message(self, data: Any) -> None:
         value = toggle_value(data)
@@ -248,7 +151,7 @@ class RunControl:
         if not run.thread.is_alive():
             return True
         here = threading.current_thread()
-        return here is run.thread and here is threading.main_thread() and run.scope != _scope()
+        return here is run.thread and here is threading.main_thread() and run.scope != request_scope()
 
     def begin(self, fresh: bool = False) -> Run:
         """The active run, starting one if there is none (or if ``fresh``, or if the active one is stale)."""
@@ -256,7 +159,7 @@ class RunControl:
             run = self.run
             if run is not None and not fresh and not self._stale(run):
                 return run
-            run = Run(next(self._ids), threading.current_thread(), _scope())
+            run = Run(next(self._ids), threading.current_thread(), request_scope())
             self.run = self.last_run = run
         self._notify("begin")
         if run.thread is not threading.main_thread():
@@ -283,9 +186,6 @@ class RunControl:
             return self.begin()
         return run
 
-    def _after_cell(self) -> None:
-        self.end_cell()
-
     def end_cell(self) -> None:
         """End-of-cell: a run begun on the main thread ends with its cell."""
         run = self.run
@@ -304,6 +204,48 @@ class RunControl:
                 break
             run.wake.wait(0.25 if self.peeker is None else 0.05)  # a timeout keeps Ctrl-C responsive
         self._notify("stopping" if run.stopped else "resumed")
+
+    # ------------------------------------------------------------ what the loop calls
+    def should_stop(self) -> bool:
+        """True once Stop was requested in this run; begins a run when none is active."""
+        run = self.run
+        if run is None:
+            self.begin()
+            return False
+        if not run.stopped:
+            return False
+        run = self.current()  # a stop left from an earlier request (Voilà button) does not count
+        if run.stopped:
+            self.note_stop_seen(run)
+            return True
+        return False
+
+    def checkpoint(self, on_pause: Callable[[], None] | None = None) -> None:
+        """Begin a run if none is active; block here while the run is paused (Stop ends the wait)."""
+        run = self.run
+        if run is None:
+            self.begin()
+            return
+        if not run.paused:
+            return
+        run = self.current()
+        if run.paused:
+            self.wait_while_paused(run, on_pause=on_pause)
+
+    def steps(self, iterable: Iterable[T], on_pause: Callable[[], None] | None = None) -> Iterator[T]:
+        """Items of ``iterable`` until Stop; a pause waits between items (the running item finishes)."""
+        it = iter(iterable)
+        while True:
+            if self.should_stop():
+                return
+            self.checkpoint(on_pause)
+            if self.should_stop():
+                return
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+            yield item
 
     def note_stop_seen(self, run: Run) -> None:
         if not run.stop_seen:

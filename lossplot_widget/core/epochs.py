@@ -1,6 +1,8 @@
-"""Where epochs begin, as x positions of the step or epoch axis (drawn as faint vertical rules).
+"""Where epochs lie on the step axis: one walk over every series' epoch runs.
 
-Pure: reads the history, knows nothing about widgets.
+Pure: reads the history, knows nothing about widgets. :func:`epoch_step_bounds` is the one
+walk; the epoch x axis (fractional epochs, :mod:`lossplot_widget.render.frames`) and the faint
+epoch rules (:func:`epoch_boundaries`) both read it.
 
 >>> from lossplot_widget.core.history import History
 >>> h = History()
@@ -15,23 +17,27 @@ from __future__ import annotations
 
 from .history import History
 
+__all__ = ["MAX_RULES", "epoch_boundaries", "epoch_step_bounds"]
+
 #: at most this many rules per panel (every k-th boundary beyond that): more reads as a grey hatch
 MAX_RULES = 30
 
 
-def epoch_starts(history: History) -> dict[float, int]:
-    """``{epoch: first step logged in it}`` over all series."""
-    firsts: dict[float, int] = {}
+def epoch_step_bounds(history: History) -> dict[float, tuple[int, int]]:
+    """``{epoch: (smallest step, largest step)}`` over all series (O(epoch runs), not O(points)).
+
+    >>> h = History(); _ = [h.append({"loss": 1.0}, s, float(s // 2)) for s in range(4)]
+    >>> epoch_step_bounds(h)
+    {0.0: (0, 1), 1.0: (2, 3)}
+    """
+    bounds: dict[float, tuple[int, int]] = {}
     with history.lock:
         for name in history.names:
-            series = history[name]
-            steps = series.steps
-            for start, epoch in series.epoch_runs:
-                if start < len(steps):
-                    step = int(steps[start])
-                    if step < firsts.get(epoch, step + 1):
-                        firsts[epoch] = step
-    return firsts
+            for epoch, first, last in history[name].epoch_spans():
+                lo, hi = min(first, last), max(first, last)
+                old = bounds.get(epoch)
+                bounds[epoch] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    return bounds
 
 
 def epoch_boundaries(history: History, x_axis: str) -> list[float]:
@@ -39,7 +45,7 @@ def epoch_boundaries(history: History, x_axis: str) -> list[float]:
     step axis, the epoch number on the epoch axis (where the end of epoch *e* is *e + 1*); none on time."""
     if x_axis not in ("step", "epoch"):
         return []
-    firsts = epoch_starts(history)
+    firsts = {epoch: lo for epoch, (lo, _hi) in epoch_step_bounds(history).items()}
     epochs = sorted(firsts)[1:]
     if x_axis == "epoch":
         bounds = [float(e) for e in epochs]

@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Iterator
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from .history import History
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["COLUMNS", "PathOrFile", "TextFile", "read_csv_into", "to_pandas", "write_csv"]
+
 COLUMNS = ("metric", "step", "epoch", "time", "value")
+#: an open text file (or anything with ``write``/``read``, e.g. ``io.StringIO``)
+TextFile = IO[str]
+PathOrFile = str | os.PathLike[str] | TextFile
 
 
 @contextmanager
-def _open(path: Any, mode: str) -> Iterator[IO[str]]:
-    if hasattr(path, "write" if "w" in mode else "read"):
-        yield path
-    else:
+def _open(path: PathOrFile, mode: str) -> Iterator[IO[str]]:
+    if isinstance(path, (str, os.PathLike)):
         with open(os.fspath(path), mode, newline="", encoding="utf-8") as fh:
             yield fh
+    else:
+        yield path
 
 
-def write_csv(history: History, path: Any) -> None:
+def write_csv(history: History, path: PathOrFile) -> None:
     """Write every point; floats as ``repr`` so reading them back is exact."""
     history.commit()
     with _open(path, "w") as fh, history.lock:
@@ -42,9 +51,9 @@ def write_csv(history: History, path: Any) -> None:
                 writer.writerow((name, row[0], repr(row[1]), repr(row[2]), repr(row[3])))
 
 
-def read_csv_into(history: History, path: Any) -> None:
+def read_csv_into(history: History, path: PathOrFile) -> None:
     """Load a file written by :func:`write_csv` into ``history``."""
-    columns: dict[str, tuple[list, list, list, list]] = {}
+    columns: dict[str, tuple[list[int], list[float], list[float], list[float]]] = {}
     with _open(path, "r") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
@@ -66,7 +75,7 @@ def read_csv_into(history: History, path: Any) -> None:
         history.load(name, steps, epochs, times, values)
 
 
-def to_pandas(history: History) -> Any:
+def to_pandas(history: History) -> pd.DataFrame:
     """A long-form DataFrame with columns metric, step, epoch, time, value."""
     try:
         import pandas as pd

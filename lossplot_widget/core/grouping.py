@@ -9,7 +9,7 @@ Training and validation twins share a panel: ``loss``/``val_loss``,
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 _PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval")
 _SEPARATORS = ("_", "/", "-", ".")

@@ -26,8 +26,11 @@ first row that differs: a new run, which the plot treats as a restart.
 from __future__ import annotations
 
 import csv
-import os
-from typing import Iterable
+from collections.abc import Iterable
+
+from .tail import FileTail
+
+__all__ = ["CsvTail"]
 
 
 def _fingerprint(row: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -39,49 +42,42 @@ class CsvTail:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.offset = 0
-        self.size = 0
-        self.mtime = 0.0
+        self.file = FileTail(path)
         self.header: list[str] | None = None
         self._header_line = b""
         self._done: list[tuple[tuple[str, str], ...]] = []  # fingerprints of rows returned so far
         self._replay = 0  # rows of a rewritten file still to compare with ``_done``
-        self.rewrites = 0
+        self._restarts = 0
+
+    @property
+    def rewrites(self) -> int:
+        """Times the file was rewritten (read again from the top)."""
+        return self.file.restarts
+
+    @property
+    def mtime(self) -> float:
+        return self.file.mtime
 
     def read_new(self) -> list[dict[str, str]]:
         """Rows completed since the last call, as ``{column: cell}`` (cells as written)."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
+        buf = self.file.read(head=self._header_line)
+        if self.file.restarts != self._restarts:  # rewritten: compare rows with those returned
+            self._restarts = self.file.restarts
+            self.header = None
+            self._header_line = b""
+            self._replay = len(self._done)
+        if not buf:
             return []
-        self.mtime = st.st_mtime
-        if st.st_size == self.size and st.st_size >= self.offset:
-            return []
-        self.size = st.st_size
-        with open(self.path, "rb") as f:
-            head = self._header_line
-            if st.st_size < self.offset or (head and f.read(len(head)) != head):
-                self._restart()
-            f.seek(self.offset)
-            buf = f.read()
         cut = buf.rfind(b"\n") + 1  # complete lines only
         if cut == 0:
             return []
-        self.offset += cut
+        self.file.advance(cut)
         lines = buf[:cut].decode("utf-8", errors="replace").splitlines()
         if self.header is None:
             self._header_line = buf[: buf.index(b"\n") + 1]
             self.header = next(csv.reader([lines[0]]))
             lines = lines[1:]
         return self._rows(lines)
-
-    def _restart(self) -> None:
-        """The file was rewritten: read it again from the top, comparing rows with those returned."""
-        self.rewrites += 1
-        self.offset = 0
-        self.header = None
-        self._header_line = b""
-        self._replay = len(self._done)
 
     def _rows(self, lines: Iterable[str]) -> list[dict[str, str]]:
         header = self.header or []

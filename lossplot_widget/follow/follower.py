@@ -35,7 +35,8 @@ import time
 import warnings
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -43,17 +44,30 @@ from .inotify import DirWatch
 from .logruns import Batch, LogDir, TagsArg, default_tags, tag_filter
 from .tbevents import CorruptRecord, CorruptRecordWarning
 
-if TYPE_CHECKING:
-    from ..widget import LiveLossWidget
+__all__ = ["FollowSink", "FollowWarning", "Follower", "default_tags", "tag_filter"]
 
-__all__ = ["Follower", "FollowWarning", "default_tags", "tag_filter"]
+
+class FollowSink(Protocol):
+    """Where a follower delivers what it reads (the widget hands one in; the follower holds it weakly)."""
+
+    def ingest(self, batch: Batch) -> int:
+        """Store ``batch`` (``{series: (tag, [(step, epoch, wall time, value), ...])}``); return the points stored."""
+        ...
+
+    def note(self, text: str) -> None:
+        """Show ``text`` to the user (a corrupt record, a failed poll)."""
+        ...
+
+    def request_frame(self) -> None:
+        """New points arrived: draw when the throttle allows."""
+        ...
 
 class FollowWarning(UserWarning):
     """A follower could not read something (the message says what; it keeps polling)."""
 
 
 class Follower:
-    """Polls a log directory from a background thread and logs what is new into a widget.
+    """Polls a log directory from a background thread and hands what is new to a :class:`FollowSink`.
 
     Create it with :meth:`LiveLossWidget.follow`; stop it with :meth:`stop` (closing the
     widget stops it too). :meth:`poll_once` does one poll synchronously (what the thread runs).
@@ -72,7 +86,7 @@ class Follower:
 
     def __init__(
         self,
-        widget: "LiveLossWidget",
+        sink: FollowSink,
         logdir: str | os.PathLike[str],
         *,
         poll: float = 0.25,
@@ -111,7 +125,7 @@ class Follower:
             self.logdir, accept=tag_filter(tags), csv_globs=csv_globs, settle=float(settle),
             corrupt_after=float(corrupt_after),
         )
-        self._widget = weakref.ref(widget)
+        self._sink = weakref.ref(sink)
         self._scanned_at = -np.inf
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,13 +165,12 @@ class Follower:
         self._watch = DirWatch() if self.wake else None
         try:
             while not self._stop.is_set():
-                if self._widget() is None:
+                if self._sink() is None:
                     break  # the widget is gone
                 started = time.monotonic()
                 got = 0
                 try:
                     got = self.poll_once()
-                    self._redraw()  # at most every refresh_interval; the last frame one poll late at most
                 except Exception as exc:  # never die silently: report and keep polling
                     self._report(f"follow({self.logdir!r}): poll failed: {exc!r}")
                 self._wait(started, busy=got > 0)
@@ -195,32 +208,15 @@ class Follower:
         return n
 
     def _ingest(self, batch: Batch, arrivals: Iterable[float]) -> int:
-        w = self._widget()
-        if w is None or not batch:
+        sink = self._sink()
+        if sink is None or not batch:
             return 0
-        h = w.history
-        n = 0
-        with h.lock:
-            if h.t0 is None:
-                h.t0 = time.time()
-            t0 = h.t0
-            for name, (tag, points) in batch.items():
-                w._set_panel(name, tag)
-                steps, epochs, walls, values = zip(*points)
-                h.load(name, steps, epochs, [wt - t0 for wt in walls], values)
-                n += len(points)
+        n = sink.ingest(batch)
         arrived = time.time()
         self.latencies.extend(arrived - wt for wt in arrivals)
         self.points += n
-        if self._thread is None or self._thread is not threading.current_thread():
-            w._maybe_draw()  # polled by hand: let the widget schedule its frame
+        sink.request_frame()  # at most every refresh_interval; a trailing frame by the widget's timer
         return n
-
-    def _redraw(self) -> None:
-        """From the polling thread: draw when the widget's throttle allows (no timer thread per poll)."""
-        w = self._widget()
-        if w is not None and w.dirty and w._throttle.due(time.monotonic()):
-            w._draw(blocking=False)
 
     # -------------------------------------------------------------- report
     def _on_corrupt(self, err: CorruptRecord) -> None:
@@ -229,9 +225,9 @@ class Follower:
     def _report(self, message: str, category: type[Warning] = FollowWarning) -> None:
         self.errors.append(message)
         warnings.warn(message, category, stacklevel=2)
-        w = self._widget()
-        if w is not None:
-            w._add_note(message)
+        sink = self._sink()
+        if sink is not None:
+            sink.note(message)
 
     def latency(self) -> dict[str, float]:
         """Arrival latency of the scalars read so far: median and 95th percentile, in seconds."""

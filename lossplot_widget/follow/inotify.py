@@ -17,6 +17,8 @@ import struct
 import sys
 from typing import Any
 
+__all__ = ["DirWatch"]
+
 IN_MODIFY = 0x00000002
 IN_CLOSE_WRITE = 0x00000008
 IN_MOVED_TO = 0x00000080

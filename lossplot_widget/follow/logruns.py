@@ -17,13 +17,16 @@ import fnmatch
 import os
 import re
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from .inotify import DirWatch
 from .csvtail import CsvTail
+from .inotify import DirWatch
 from .tbevents import EventFileReader, Scalar, is_event_file
+
+__all__ = ["Batch", "CsvSource", "EventSource", "LogDir", "TagsArg", "Writer", "default_tags", "tag_filter"]
 
 Batch = dict[str, tuple[str, list[tuple[int, float, float, float]]]]
 

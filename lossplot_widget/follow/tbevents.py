@@ -34,12 +34,18 @@ The protobuf classes come from the ``tensorboard`` package (``pip install losspl
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from .tail import FileTail
+
+__all__ = [
+    "CorruptRecord", "CorruptRecordWarning", "EventFileReader", "Scalar", "frame_record", "is_event_file",
+    "masked_crc32c",
+]
 
 #: event files as TensorBoard names them (``tfevents`` in the file name)
 EVENT_FILE_MARK = "tfevents"
@@ -74,7 +80,7 @@ def _crc32c_py(data: bytes) -> int:
 
 
 try:  # a C implementation, if the user happens to have one; not a dependency
-    import google_crc32c as _gcrc  # type: ignore[import-not-found]
+    import google_crc32c as _gcrc  # type: ignore[import-not-found,unused-ignore]
 
     def crc32c(data: bytes) -> int:
         """CRC-32C of ``data`` (``google_crc32c`` when installed)."""
@@ -163,12 +169,10 @@ class EventFileReader:
 
         self._event_cls = event_pb2.Event
         self.path = path
-        self.offset = 0
-        self.size = 0  # file size at the last read
-        self.mtime = 0.0
+        self.file = FileTail(path)
+        self._restarts = 0
         self.corrupt_after = corrupt_after
         self.records = 0
-        self.truncations = 0  # times the file shrank below what was read (then read again from 0)
         self.first_wall_time: float | None = None
         self.last_wall_time: float | None = None
         self.errors: list[CorruptRecord] = []
@@ -176,25 +180,29 @@ class EventFileReader:
         self._resyncing = False
         self._plugins: dict[str, str] = {}  # tag -> plugin name (metadata comes with a tag's first value)
 
+    @property
+    def offset(self) -> int:
+        """Bytes read and parsed so far (the start of the first record not read yet)."""
+        return self.file.offset
+
+    @property
+    def truncations(self) -> int:
+        """Times the file shrank below what was read (then read again from the start)."""
+        return self.file.restarts
+
+    @property
+    def mtime(self) -> float:
+        return self.file.mtime
+
     def read_new(self, now: float | None = None) -> list[Scalar]:
         """Scalars of every complete record written since the last call (``[]`` if none)."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return []
-        self.mtime = st.st_mtime
-        if st.st_size < self.offset:  # truncated or replaced: read it again from the start
-            self.offset = self.size = 0
-            self._bad_since, self._resyncing = None, False
-            self.truncations += 1
-        grown = st.st_size > self.size
-        self.size = st.st_size
         # re-read unchanged bytes only while a failing record waits for its retry window
-        if st.st_size <= self.offset or not (grown or self._bad_since is not None):
+        buf = self.file.read(again=self._bad_since is not None)
+        if self.file.restarts != self._restarts:  # truncated or replaced: start over
+            self._restarts = self.file.restarts
+            self._bad_since, self._resyncing = None, False
+        if not buf:
             return []
-        with open(self.path, "rb") as f:
-            f.seek(self.offset)
-            buf = f.read()
         return self._parse(buf, time.monotonic() if now is None else now)
 
     def _parse(self, buf: bytes, now: float) -> list[Scalar]:
@@ -221,7 +229,7 @@ class EventFileReader:
             pos += _HEADER + length + _FOOTER
             self.records += 1
             out.extend(self._scalars(data))
-        self.offset += pos
+        self.file.advance(pos)
         return out
 
     def _on_bad(self, buf: bytes, pos: int, now: float) -> int | None:
@@ -234,7 +242,7 @@ class EventFileReader:
             self._resyncing = True
             self.errors.append(
                 CorruptRecord(
-                    self.path, self.offset + pos, 0, "checksum mismatch; skipping to the next valid record"
+                    self.path, self.file.offset + pos, 0, "checksum mismatch; skipping to the next valid record"
                 )
             )
         skip = _next_valid(buf, pos + 1)

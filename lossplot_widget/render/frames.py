@@ -14,17 +14,22 @@ grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
 
 import numpy as np
 
+from ..core.epochs import epoch_step_bounds
 from ..core.grouping import assign_panels
 from ..core.history import History, Series, Stats
 from .pyramid import MinMaxPyramid
 from .tracks import SeriesTrack, position_bound
 
+__all__ = ["DRAW_LIMIT", "X_AXES", "X_LABELS", "Frame", "FrameBuilder", "FrameOptions", "SeriesFrame"]
+
 X_AXES = ("step", "epoch", "time")
+#: x values of drawn positions
+XAt = Callable[[np.ndarray], np.ndarray]
 #: magnitudes beyond this are drawn clipped (the history keeps them exactly)
 DRAW_LIMIT = 1e307
 X_LABELS = {"step": "step", "epoch": "epoch", "time": "wall-clock time (s)"}
@@ -69,23 +74,6 @@ class Frame:
     stats: dict[str, Stats]
 
 
-def _epoch_bounds(history: History) -> dict[float, tuple[int, int]]:
-    """Smallest and largest step of every epoch, over all series (O(epoch runs), not O(points))."""
-    bounds: dict[float, list[int]] = {}
-    for name in history.names:
-        s = history[name]
-        st = s.steps
-        runs = s.epoch_runs
-        for k, (start, epoch) in enumerate(runs):
-            end = (runs[k + 1][0] if k + 1 < len(runs) else len(st)) - 1
-            if start > end or start >= len(st):
-                continue
-            lo, hi = int(st[start]), int(st[end])
-            b = bounds.setdefault(epoch, [lo, hi])
-            b[0], b[1] = min(b[0], lo, hi), max(b[1], lo, hi)
-    return {e: (b[0], b[1]) for e, b in bounds.items()}
-
-
 def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
     """Fractional epochs of points ``index``: epoch e's last step sits at e + 1, its first at e + 1/len."""
     runs = series.epoch_runs
@@ -121,7 +109,7 @@ class FrameBuilder:
             history.commit()
             names = history.names
             panels = assign_panels(names, options.groups)
-            bounds = _epoch_bounds(history) if options.x_axis == "epoch" else {}
+            bounds = epoch_step_bounds(history) if options.x_axis == "epoch" else {}
             out: dict[str, list[SeriesFrame]] = {}
             stats: dict[str, Stats] = {}
             for title, members in panels.items():
@@ -140,7 +128,7 @@ class FrameBuilder:
         return track
 
     def _visible(
-        self, title: str, track: SeriesTrack, x_at: Any, step_at: Any, options: FrameOptions
+        self, title: str, track: SeriesTrack, x_at: XAt, step_at: XAt, options: FrameOptions
     ) -> tuple[int, int]:
         """Drawn positions ``[lo, hi)`` inside the panel's zoomed x range, or the latest ``window`` steps."""
         size = track.size

@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -257,7 +257,7 @@ class MinMaxPyramid:
                 m = min(rows, middle)
                 starts = (np.arange(m, dtype=np.int64) * rows) // m  # m nearly equal groups of rows
                 summaries.append(_reduce_runs(table.vals[r0:r1], table.ints[r0:r1], starts))
-                edges = ((lo, r0 * size), (r1 * size, hi))
+                edges: tuple[tuple[int, int], ...] = ((lo, r0 * size), (r1 * size, hi))
             else:
                 edges = ((lo, hi),)
             for a, b in edges:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class EmaState:
             last, count, out = self.last, self.count, self.out
             was_constant = self.constant
             for x in new:
-                if was_constant and not (x == first):
+                if was_constant and not (x == first):  # noqa: SIM201 - as TensorBoard writes it
                     was_constant = False
                 if not math.isfinite(x):
                     out.append(x)

@@ -19,9 +19,12 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from ..core.grouping import is_validation
 from .frames import Frame, SeriesFrame
+from .palette import hex_color
 
-COLORS = ("#1976d2", "#f57c00", "#388e3c", "#d32f2f", "#0097a7", "#8e24aa", "#6d4c41", "#d81b60")
+__all__ = ["frame_to_svg"]
+
 W, H = 420, 280
 LEFT, RIGHT, TOP, BOTTOM = 58, 12, 28, 40
 
@@ -42,7 +45,9 @@ def _runs(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _panel(title: str, series: list[SeriesFrame], x_label: str, log_y: bool, ox: int) -> list[str]:
-    drawn = [(sf, sf.smooth_x if len(sf.smooth_y) else sf.x, sf.smooth_y if len(sf.smooth_y) else sf.y) for sf in series]
+    drawn = [
+        (sf, sf.smooth_x if len(sf.smooth_y) else sf.x, sf.smooth_y if len(sf.smooth_y) else sf.y) for sf in series
+    ]
     xs = np.concatenate([x for _, x, _ in drawn] + [np.empty(0)])
     ys = np.concatenate([y for _, _, y in drawn] + [np.empty(0)])
     if log_y:
@@ -77,11 +82,11 @@ def _panel(title: str, series: list[SeriesFrame], x_label: str, log_y: bool, ox:
         out.append(f'<text x="{xx:.1f}" y="{TOP + ph + 14}" text-anchor="middle" font-size="10">{t:.4g}</text>')
     out.append(f'<text x="{LEFT + pw / 2}" y="{H - 6}" text-anchor="middle" font-size="11">{escape(x_label)}</text>')
     for i, (sf, x, y) in enumerate(drawn):
-        color = COLORS[i % len(COLORS)]
+        color = hex_color(i)
         if log_y:
             with np.errstate(divide="ignore", invalid="ignore"):
                 y = np.log10(np.where(y > 0, y, np.nan))
-        dash = ' stroke-dasharray="5,3"' if sf.name.lower().startswith(("val", "test", "eval")) else ""
+        dash = ' stroke-dasharray="5,3"' if is_validation(sf.name) else ""
         for rx, ry in _runs(x, y):
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(rx), py(ry)))
             if len(rx) == 1:

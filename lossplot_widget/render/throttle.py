@@ -9,6 +9,8 @@ True
 
 from __future__ import annotations
 
+__all__ = ["Throttle"]
+
 
 class Throttle:
     """At most one frame per ``interval`` seconds, and never more than ``budget`` of the time.

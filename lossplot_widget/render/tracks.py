@@ -19,7 +19,7 @@ length of the run beyond O(n / BLOCK).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -1,33 +1,43 @@
-"""The Stop button, Pause toggle and status label of the toolbar, wired to a :class:`RunControl`.
+"""The Stop button, Pause toggle and status label of the toolbar, wired to a run control.
 
+The widgets are handed to :meth:`RunControl.connect <lossplot_widget.control.run.RunControl.connect>`,
+which decides how their clicks reach a blocked loop; their normal handlers forward to it too.
 Labels are plain text/unicode (Voilà serves no icon font offline).
 """
 
 from __future__ import annotations
 
 import html
-import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..control import run as control
-from ..control.peek import Peeker, peek_supported
-from ..control.run import HANDLER, HOOK, MECHANISM_TEXT, PEEK, _kernel, install_routing_hook, routing_hook_supported
+from ..control.delivery import MECHANISM_TEXT
 
 if TYPE_CHECKING:
-    from ..widget import LiveLossWidget
+    from ..control.run import RunControl
+
+__all__ = ["PAUSE_LABEL", "RESUME_LABEL", "ControlBar"]
 
 PAUSE_LABEL = "❚❚ Pause"
 RESUME_LABEL = "▶ Resume"
 
 
 class ControlBar:
-    """Stop and Pause for one view; the hook (where available) is installed on these buttons' comms."""
+    """Stop and Pause for one view.
 
-    def __init__(self, owner: "LiveLossWidget") -> None:
-        self.owner = owner
-        ctl = self.control = owner._control
+    Parameters
+    ----------
+    control : RunControl
+        The run state the buttons act on (and whose events the label shows).
+    current_step : callable
+        The latest logged step, for the "paused at step N" label.
+    """
+
+    def __init__(self, control: RunControl, current_step: Callable[[], int | None]) -> None:
+        self.control = control
+        self._current_step = current_step
         self.stop = widgets.Button(
             description="■ Stop", tooltip="stop the training run at its next step",
             layout=widgets.Layout(width="80px"),
@@ -40,61 +50,31 @@ class ControlBar:
         self.stop.add_class("lossplot-stop")
         self.pause.add_class("lossplot-pause")
         self.status.add_class("lossplot-control-status")
-        self.mechanism = self._connect()
-        ctl.mechanism = self.mechanism
-        owner._next_poll = 0.0 if self.mechanism == PEEK else math.inf  # log() looks every POLL_INTERVAL
+        self.mechanism = control.connect(self.stop, self.pause)
         self._syncing = False
         self._state = ""
         self.stop.on_click(self._on_stop_click)
         self.pause.observe(self._on_pause_change, names="value")
-        ctl.add_listener(self._on_event)
+        control.add_listener(self._on_event)
         self._render()
 
     @property
-    def widgets(self) -> list[Any]:
+    def widgets(self) -> list[widgets.Widget]:
         return [self.stop, self.pause, self.status]
-
-    def _connect(self) -> str:
-        """Pick how clicks reach a blocked loop: the routing hook, else peeking, else plain handlers."""
-        ctl = self.control
-        force = control.FORCE_MECHANISM
-        if not ctl.hooks or force == HANDLER:
-            return HANDLER
-        if force != PEEK and all(routing_hook_supported(w.comm) for w in (self.stop, self.pause)):
-            install_routing_hook(self.stop.comm, ctl.observe_stop_message)
-            install_routing_hook(self.pause.comm, ctl.observe_pause_message)
-            return HOOK
-        kernel = _kernel()
-        if peek_supported(kernel):
-            if ctl.peeker is None or ctl.peeker.kernel is not kernel:
-                ctl.peeker = Peeker(kernel)
-            ctl.peeker.watch(self.stop.model_id, ctl.observe_peeked_stop)
-            ctl.peeker.watch(self.pause.model_id, ctl.observe_pause_message)
-            return PEEK
-        return HANDLER
 
     # ------------------------------------------------------------ frontend events (main thread)
     def _on_stop_click(self, _button: Any) -> None:
-        ctl = self.control
-        if self.mechanism == HOOK:
-            return  # the late second delivery of a click the hook already acted on
-        if self.mechanism == PEEK and ctl.late_clicks < ctl.peeked_clicks:
-            ctl.late_clicks += 1  # the peeker acted on this click while the cell blocked
-            return
-        if ctl.request_stop():
-            self._on_event("stopping")
+        self.control.stop_clicked()
 
     def _on_pause_change(self, change: Any) -> None:
         if self._syncing:
             return
-        if self.mechanism != HOOK:  # a value, not a toggle: applying it twice in a run is harmless
-            self.control.set_paused(bool(change["new"]))
+        self.control.pause_changed(bool(change["new"]))
         self._sync_toggle()  # show the real state (e.g. a click while no run was active snaps back)
 
     # ------------------------------------------------------------ run events (main or training thread)
     def _on_event(self, event: str) -> None:
-        ctl = self.control
-        step = self.owner.history.last_step
+        step = self._current_step()
         if event in ("begin", "resumed"):
             self._state = "running"
         elif event == "paused":
@@ -104,7 +84,7 @@ class ControlBar:
         elif event == "stopped":
             self._state = f"stopped at step {step}"
         elif event == "end":
-            run = ctl.last_run
+            run = self.control.last_run
             self._state = self._state if run is not None and run.stop_seen else ""
         self._sync_toggle()
         self._render()
@@ -133,6 +113,5 @@ class ControlBar:
             self.status.value = value
 
     def close(self) -> None:
+        """Stop listening to the run (the widgets are closed with the view's tree)."""
         self.control.remove_listener(self._on_event)
-        for w in self.widgets:
-            w.close()

@@ -9,6 +9,8 @@ import ipywidgets as widgets
 
 from ..core.progress import ProgressState, format_progress
 
+__all__ = ["ProgressBar"]
+
 
 class ProgressBar:
     """An ``IntProgress`` and a text label, shown only when the total work is known."""
@@ -40,7 +42,3 @@ class ProgressBar:
         text = format_progress(state)
         if self.label.value != text:
             self.label.value = text
-
-    def close(self) -> None:
-        for w in (self.bar, self.label, self.box):
-            w.close()

@@ -1,12 +1,12 @@
 """Pan and zoom: the browser sets each panel's x range; the kernel re-decimates that range.
 
 bqplot's :class:`~bqplot.PanZoom` changes ``scale.min``/``scale.max`` in the browser.
-:class:`ZoomControl` observes the x scales' ``min``/``max`` and asks the widget for a
-new frame of just that range (:attr:`~lossplot_widget.render.frames.FrameOptions.x_ranges`),
-so zooming far enough shows every logged point. Browser-to-kernel messages are
-handled when the kernel is free: after a training cell, or at once while training
-runs in a background thread. Python never sets ``scale.min``/``max`` except in
-:meth:`ZoomControl.reset` (it would fight the user's zoom).
+:class:`ZoomControl` observes the x scales' ``min``/``max`` and reports the visible ranges
+through its ``on_change`` callback; the widget puts them in the frame options
+(:attr:`~lossplot_widget.render.frames.FrameOptions.x_ranges`), so zooming far enough shows every
+logged point. Browser-to-kernel messages are handled when the kernel is free: after a
+training cell, or at once while training runs in a background thread. Python never sets
+``scale.min``/``max`` except in :meth:`ZoomControl.reset` (it would fight the user's zoom).
 
 PanZoom sits on top of the marks and would swallow the hover readout, so it is a
 toggle ("pan/zoom"); a zoomed view stays zoomed when the toggle is off.
@@ -14,23 +14,26 @@ toggle ("pan/zoom"); a zoomed view stays zoomed when the toggle is off.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import bqplot
 import ipywidgets as widgets
 
-if TYPE_CHECKING:
-    from .plot import _Panel
-    from ..widget import LiveLossWidget
+from .panel import Panel
+
+__all__ = ["XRange", "ZoomControl"]
 
 XRange = tuple[float | None, float | None]
+#: ``on_change(ranges, now)``: the visible x range per zoomed panel; ``now``: draw at once (a reset)
+ZoomCallback = Callable[[dict[str, XRange], bool], None]
 
 
 class ZoomControl:
     """The pan/zoom toggle, the Reset button and the x range each panel shows."""
 
-    def __init__(self, owner: "LiveLossWidget") -> None:
-        self.owner = owner
+    def __init__(self, on_change: ZoomCallback) -> None:
+        self._on_change = on_change
         self.toggle = widgets.ToggleButton(
             value=False, description="pan/zoom",
             tooltip="drag to pan, wheel to zoom; the zoomed range is redrawn from the full history",
@@ -41,24 +44,23 @@ class ZoomControl:
         )
         self.toggle.observe(self._toggled, names="value")
         self.reset_button.on_click(lambda _: self.reset())
-        self.panels: dict[str, "_Panel"] = {}
-        self._interactions: dict[str, bqplot.PanZoom] = {}
+        self.panels: dict[str, Panel] = {}
+        self.interactions: dict[str, bqplot.PanZoom] = {}
         self._quiet = False
-        owner.observe(self._axis_changed, names="x_axis")
 
     @property
-    def widgets(self) -> list[Any]:
+    def widgets(self) -> list[widgets.Widget]:
         return [self.toggle, self.reset_button]
 
-    def attach(self, title: str, panel: "_Panel") -> None:
+    def attach(self, title: str, panel: Panel) -> None:
         """Follow ``panel``'s x scale (and give it a PanZoom while the toggle is on)."""
         self.panels[title] = panel
         panel.x_scale.observe(self._changed, names=["min", "max"])
-        self._interactions[title] = bqplot.PanZoom(
+        self.interactions[title] = bqplot.PanZoom(
             scales={"x": [panel.x_scale], "y": [panel.lin_scale, panel.log_scale]}
         )
         if self.toggle.value:
-            panel.figure.interaction = self._interactions[title]
+            panel.figure.interaction = self.interactions[title]
 
     def ranges(self) -> dict[str, XRange]:
         """``{panel title: (min, max)}`` for the panels the browser has zoomed or panned."""
@@ -71,15 +73,11 @@ class ZoomControl:
 
     def _toggled(self, change: Any) -> None:
         for title, panel in self.panels.items():
-            panel.figure.interaction = self._interactions[title] if change["new"] else None
+            panel.figure.interaction = self.interactions[title] if change["new"] else None
 
     def _changed(self, change: Any) -> None:
         if not self._quiet:
-            self.owner._request_redraw()
-
-    def _axis_changed(self, change: Any) -> None:
-        if self.ranges():  # a range in steps means nothing on a time axis
-            self.reset()
+            self._on_change(self.ranges(), False)
 
     def reset(self) -> None:
         """Show the whole run: clear every panel's zoom (x and y) and draw."""
@@ -93,13 +91,9 @@ class ZoomControl:
                             scale.max = None
         finally:
             self._quiet = False
-        self.owner.flush()
+        self._on_change({}, True)
 
     def close(self) -> None:
-        self.owner.unobserve(self._axis_changed, names="x_axis")
         for panel in self.panels.values():
             panel.x_scale.unobserve(self._changed, names=["min", "max"])
-        for interaction in self._interactions.values():
-            interaction.close()
-        self.toggle.close()
-        self.reset_button.close()
+

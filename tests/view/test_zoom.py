@@ -7,6 +7,7 @@ import time
 import bqplot
 import numpy as np
 import pytest
+from traitlets import TraitError
 
 from lossplot_widget import LiveLossWidget
 from lossplot_widget.render.smoothing import ema_smooth
@@ -125,5 +126,5 @@ def test_window_follows_the_latest_steps(recorder):
     assert np.asarray(raw.x)[0] == N - 499 and np.asarray(raw.y)[-1] == 0.25
     w.window = None
     assert np.asarray(raw.x)[0] == 0
-    with pytest.raises(Exception):
+    with pytest.raises(TraitError, match="window"):
         w.window = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.view.plot import log_ticks
+from lossplot_widget.view.panel import log_ticks
 
 
 def test_log_ticks_one_two_five_and_fallbacks() -> None:

@@ -10,8 +10,9 @@ import time
 
 import numpy as np
 import pytest
+from _frameworks import require
 
-pytest.importorskip("tensorboard")
+require("tensorboard")
 
 from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
 
@@ -53,7 +54,7 @@ def drawn_steps(w: LiveLossWidget, name: str) -> list[int]:
 def manual(w: LiveLossWidget, logdir, **kw) -> Follower:
     """A follower polled by the test (no thread), for deterministic tests."""
     kw.setdefault("rescan", 0.0)  # look for new files on every poll
-    f = Follower(w, logdir, start=False, **kw)
+    f = Follower(w._follow_sink, logdir, start=False, **kw)
     w._followers.append(f)
     return f
 
@@ -80,7 +81,7 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.parametrize("wake", [True, False], ids=["inotify", "polling"])
 def test_follows_a_live_summarywriter_subprocess(tmp_path, wake):
-    pytest.importorskip("torch")
+    require("torch")
     n = 300  # 3 s of one scalar every 10 ms
     w = LiveLossWidget()
     handle = w.follow(tmp_path, poll=0.1, wake=wake)
@@ -236,7 +237,7 @@ def test_corrupt_record_is_reported_and_following_goes_on(tmp_path):
     assert len(f.corrupt) == 1 and "events.out.tfevents.1.h" in f.corrupt[0].path
     assert len(w._notes) == 1 and "corrupt record" in w._notes[0]
     from lossplot_widget.render.frames import FrameOptions
-    from lossplot_widget.view.plot import render_notes
+    from lossplot_widget.view.summary import render_notes
 
     html = render_notes(w._builder.build(FrameOptions(smoothing=0.0)), w._notes)
     assert "corrupt record" in html and "byte" in html
@@ -263,7 +264,7 @@ def test_csv_rewritten_with_a_wider_header_is_reread_without_duplicates(tmp_path
 
 
 def test_lightning_csv_rewrite_is_followed_without_duplicates(tmp_path):
-    loggers = pytest.importorskip("lightning.pytorch.loggers")
+    loggers = require("lightning.pytorch.loggers")
     logger = loggers.CSVLogger(str(tmp_path), name="csv", flush_logs_every_n_steps=1)
     w = LiveLossWidget()
     f = manual(w, tmp_path)
@@ -307,7 +308,7 @@ def test_csv_half_written_line_and_truncated_restart(tmp_path):
 
 def test_keras_csvlogger_is_followed(tmp_path):
     os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 would otherwise look for TensorFlow
-    keras = pytest.importorskip("keras")
+    keras = require("keras")
     x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
     y = x.sum(axis=1, keepdims=True)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
@@ -410,7 +411,7 @@ DDP_SCRIPT = textwrap.dedent(
 
 def test_lightning_ddp_run_is_followed_to_one_clean_curve(tmp_path):
     """Two CPU processes (DDP, gloo); Lightning's TensorBoardLogger writes from rank zero only."""
-    pytest.importorskip("lightning")
+    require("lightning")
     script = tmp_path / "train_ddp.py"
     script.write_text(DDP_SCRIPT)
     logdir = tmp_path / "logs"

@@ -7,8 +7,9 @@ import struct
 
 import numpy as np
 import pytest
+from _frameworks import require
 
-pytest.importorskip("tensorboard")
+require("tensorboard")
 
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader  # noqa: E402
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2  # noqa: E402
@@ -178,7 +179,7 @@ def tensorboard_scalars(path: str) -> list[tuple[str, int, float]]:
 
 
 def test_matches_tensorboard_reader_on_summarywriter_output(tmp_path):
-    torch_tb = pytest.importorskip("torch.utils.tensorboard")
+    torch_tb = require("torch.utils.tensorboard")
     writer = torch_tb.SummaryWriter(str(tmp_path))
     rng = np.random.default_rng(1)
     for step in range(200):

@@ -7,7 +7,6 @@ import threading
 import time
 
 import numpy as np
-import pytest
 from _frameworks import require
 
 os.environ.setdefault("KERAS_BACKEND", "torch")

@@ -6,10 +6,10 @@ import base64
 import re
 
 import nbformat
-import pytest
+from _frameworks import require
 
-nbclient = pytest.importorskip("nbclient")
-nbconvert = pytest.importorskip("nbconvert")
+nbclient = require("nbclient")
+nbconvert = require("nbconvert")
 
 
 def _run(cells: list[str]) -> nbformat.NotebookNode:

@@ -8,8 +8,9 @@ import sys
 import weakref
 
 import pytest
+from _frameworks import require
 
-torch = pytest.importorskip("torch")
+torch = require("torch")
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
 
@@ -63,7 +64,7 @@ def test_requires_grad_is_detached_and_graph_freed():
     loss = y.sum()
     del y
     w.log(loss=loss)
-    stored = w.history._series["loss"]._buf[0][1]
+    stored = w.history._series["loss"].pending[0][1]
     assert not stored.requires_grad and stored.grad_fn is None
     del loss
     gc.collect()

@@ -9,12 +9,12 @@ stopped well before it would have ended, and that the kernel's queue semantics a
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
+from _frameworks import require
 
-pytest.importorskip("jupyter_client")
-pytest.importorskip("ipykernel")
+require("jupyter_client")
+require("ipykernel")
 
 from _kernel import Kernel, new_widget  # noqa: E402
 

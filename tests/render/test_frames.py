@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
-from lossplot_widget.render.frames import FrameBuilder, FrameOptions
 from lossplot_widget.core.history import History
+from lossplot_widget.render.frames import FrameBuilder, FrameOptions
 from lossplot_widget.render.smoothing import ema_smooth
 
 
@@ -67,6 +69,17 @@ def test_epoch_axis_places_epoch_end_at_e_plus_one():
     assert frame.x_label == "epoch"
 
 
-def test_time_axis():
-    sf = FrameBuilder(_history(n=5)).build(FrameOptions(smoothing=0.0, x_axis="time")).panels["loss"][0]
-    assert np.all(np.diff(sf.x) >= 0) and sf.x[0] >= 0
+def test_time_axis_draws_each_point_at_its_own_seconds():
+    h = History()
+    times = [0.0, 0.5, 1.25, 3.0, 7.5]
+    h.load("loss", [0, 1, 2, 3, 4], [0, 0, 0, 0, 0], times, [5.0, 4.0, 3.0, 2.0, 1.0])
+    frame = FrameBuilder(h).build(FrameOptions(smoothing=0.0, x_axis="time"))
+    sf = frame.panels["loss"][0]
+    assert sf.x.tolist() == times and sf.y.tolist() == [5.0, 4.0, 3.0, 2.0, 1.0]
+    assert frame.x_label == "wall-clock time (s)"
+    live = History()
+    live.append({"loss": 1.0}, None, None)
+    time.sleep(0.05)
+    live.append({"loss": 0.5}, None, None)
+    x = FrameBuilder(live).build(FrameOptions(smoothing=0.0, x_axis="time")).panels["loss"][0].x
+    assert x[0] == 0.0 and 0.04 <= x[1] < 5.0  # seconds since the first point, not steps

@@ -1,0 +1,38 @@
+"""The colours of the series, shared by the live view (bqplot) and the static SVG.
+
+In JupyterLab the first five follow the theme (its CSS variables, light and dark); elsewhere,
+and in the static picture, the fallback hex colours are used.
+
+>>> css_color(0), hex_color(0), hex_color(len(PALETTE))
+('var(--jp-brand-color1, #1976d2)', '#1976d2', '#1976d2')
+"""
+
+from __future__ import annotations
+
+__all__ = ["PALETTE", "RAW_FAINT", "css_color", "hex_color"]
+
+#: (JupyterLab CSS variable or None, hex colour used outside JupyterLab and in the static SVG)
+PALETTE: tuple[tuple[str | None, str], ...] = (
+    ("--jp-brand-color1", "#1976d2"),
+    ("--jp-warn-color1", "#f57c00"),
+    ("--jp-success-color1", "#388e3c"),
+    ("--jp-error-color1", "#d32f2f"),
+    ("--jp-info-color1", "#0097a7"),
+    (None, "#8e24aa"),
+    (None, "#6d4c41"),
+    (None, "#d81b60"),
+)
+
+#: opacity of the raw line under a smoothed one
+RAW_FAINT = 0.25
+
+
+def hex_color(index: int) -> str:
+    """The ``index``-th series colour as hex (cycling)."""
+    return PALETTE[index % len(PALETTE)][1]
+
+
+def css_color(index: int) -> str:
+    """The ``index``-th series colour for the browser: a theme variable with its hex fallback."""
+    var, fallback = PALETTE[index % len(PALETTE)]
+    return fallback if var is None else f"var({var}, {fallback})"

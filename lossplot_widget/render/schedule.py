@@ -1,0 +1,128 @@
+"""When frames are drawn: throttled by time, a trailing frame by timer, one frame at a time.
+
+:class:`FrameLoop` knows nothing about what a frame is: it calls ``paint()`` (the widget's
+"build a frame from the history and show it") when one is due, and compares ``version()``
+(the history's change counter) with the version last drawn to know whether anything is new.
+
+- :meth:`FrameLoop.poke` is the hot path (every ``log()``): one comparison with the time the
+  next frame is due; otherwise a timer thread is armed once, so the last value is drawn even
+  when logging stops (the trailing flush, also for training in a background thread).
+- :meth:`FrameLoop.flush` draws now (end of cell, ``close()``, ``with w:``).
+- A ``KeyboardInterrupt`` arriving mid-frame is raised right after it
+  (:func:`~lossplot_widget.core.interrupts.defer_interrupts`); an exception in ``paint`` is kept in
+  :attr:`FrameLoop.error` and warned about once (:class:`DrawWarning`), never raised into the loop.
+
+>>> painted = []
+>>> loop = FrameLoop(lambda: painted.append(1) or True, version=lambda: 7, interval=60.0)
+>>> loop.dirty, loop.flush(), loop.dirty, loop.frames
+(True, None, False, 1)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections.abc import Callable
+
+from ..core.interrupts import defer_interrupts
+from .throttle import Throttle
+
+__all__ = ["DrawWarning", "FrameLoop"]
+
+
+class DrawWarning(RuntimeWarning):
+    """A frame could not be drawn (training goes on; ``LiveLossWidget.draw_error`` holds the error)."""
+
+
+class FrameLoop:
+    """Draw at most every ``interval`` seconds, and never more than 5% of the time (see :class:`Throttle`).
+
+    Parameters
+    ----------
+    paint : callable
+        Builds and shows one frame; returns False when there was nothing to show it on (no view).
+    version : callable
+        The data's change counter: a frame is needed while it differs from the last drawn one.
+    interval : float
+        Minimum seconds between two frames.
+    """
+
+    def __init__(self, paint: Callable[[], bool], version: Callable[[], int], interval: float = 0.25) -> None:
+        self._paint = paint
+        self._version = version
+        self.throttle = Throttle(interval)
+        self.drawn_version = -1
+        self.frames = 0  # frames painted on a view
+        self.error: Exception | None = None
+        self._warned = False
+        self._lock = threading.Lock()  # one frame at a time
+        self._timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()
+
+    @property
+    def dirty(self) -> bool:
+        """True while something changed since the last frame."""
+        return self._version() != self.drawn_version
+
+    def invalidate(self) -> None:
+        """The next frame is needed although the data did not change (options, zoom, notes)."""
+        self.drawn_version = -1
+
+    def poke(self, now: float) -> None:
+        """Something changed at ``now`` (``time.monotonic()``): draw if a frame is due, else arm the timer."""
+        if now >= self.throttle.next_at:
+            self.draw(blocking=False)
+        elif self._timer is None:
+            self._schedule(self.throttle.wait(now))
+
+    def flush(self) -> None:
+        """Draw now, waiting for a frame in progress on another thread."""
+        self.draw(blocking=True)
+
+    def draw(self, blocking: bool) -> None:
+        """Paint one frame (skipped when another thread is painting and ``blocking`` is False)."""
+        with defer_interrupts():
+            if not self._lock.acquire(blocking=blocking):
+                return
+            try:
+                start = time.monotonic()
+                version = self._version()
+                if self._paint():
+                    self.frames += 1
+                    self.error = None
+                self.drawn_version = version
+                end = time.monotonic()
+                self.throttle.sent(end, end - start)
+            except Exception as exc:  # drawing must never break the training loop
+                self.error = exc
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(f"lossplot_widget could not draw a frame: {exc!r}", DrawWarning, stacklevel=3)
+                self.throttle.sent(time.monotonic(), 1.0)
+            finally:
+                self._lock.release()
+
+    def _schedule(self, delay: float) -> None:
+        with self._timer_lock:
+            if self._timer is None:
+                timer = threading.Timer(delay + 0.005, self._on_timer)
+                timer.daemon = True
+                self._timer = timer
+                timer.start()
+
+    def _on_timer(self) -> None:
+        with self._timer_lock:
+            self._timer = None
+        if self.dirty:
+            if self.throttle.due(time.monotonic()):
+                self.draw(blocking=False)
+            if self.dirty:
+                self._schedule(max(self.throttle.wait(time.monotonic()), 0.01))
+
+    def cancel(self) -> None:
+        """Disarm the timer (a pending trailing frame is dropped; :meth:`flush` first to keep it)."""
+        with self._timer_lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()

@@ -1,0 +1,163 @@
+"""One panel: a bqplot Figure with, per series, a raw line, a smoothed line and a hover readout.
+
+:meth:`Panel.apply` assigns a frame's arrays to the marks, one message per mark (``hold_sync``).
+
+>>> log_ticks(0.12, 2.1)
+[0.2, 0.5, 1.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import bqplot
+import ipywidgets as widgets
+import numpy as np
+
+from ..core.grouping import is_validation
+from ..render.frames import SeriesFrame
+from ..render.palette import RAW_FAINT, css_color
+
+__all__ = ["Panel", "SeriesMarks", "log_ticks"]
+
+
+class SeriesMarks:
+    """The three marks of one series (raw line, smoothed line, invisible hover readout)."""
+
+    def __init__(self, name: str, color: str, scales: dict[str, Any]) -> None:
+        style = "dashed" if is_validation(name) else "solid"
+        self.raw = bqplot.Lines(
+            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[name],
+            display_legend=True, line_style=style, stroke_width=1.5,
+        )
+        self.smooth = bqplot.Lines(
+            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[name],
+            display_legend=False, line_style=style, stroke_width=2.0,
+        )
+        # a tooltip label is browser-rendered text: use the name only when it holds no markup characters
+        label = name if not set(name) & set("<>&\"'") else "value"
+        tooltip = bqplot.Tooltip(fields=["x", "y"], formats=[".6g", ".6g"], labels=["x", label])
+        self.readout = bqplot.Scatter(
+            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], default_size=24,
+            opacities=[0.0], tooltip=tooltip, interactions={"hover": "tooltip"},
+            hovered_style={"opacity": 1.0},
+        )
+
+    @property
+    def marks(self) -> list[Any]:
+        return [self.raw, self.smooth, self.readout]
+
+
+class Panel:
+    """A figure for one metric family: x/y scales (linear and log), axes, epoch rules, series marks."""
+
+    def __init__(self, title: str, x_label: str, height: str) -> None:
+        self.x_scale = bqplot.LinearScale()
+        self.lin_scale = bqplot.LinearScale()
+        self.log_scale = bqplot.LogScale()
+        self.log_y = False
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label, grid_lines="dashed")
+        self.y_axis = bqplot.Axis(
+            scale=self.lin_scale, side="left", grid_lines="dashed", tick_format=".3~g"
+        )
+        self.series: dict[str, SeriesMarks] = {}
+        # faint vertical rules where epochs begin; their own 0..1 y scale keeps them full height
+        self.rule_scale = bqplot.LinearScale(min=0.0, max=1.0)
+        self.rules = bqplot.Lines(
+            x=np.empty((0, 2)), y=np.empty((0, 2)), scales={"x": self.x_scale, "y": self.rule_scale},
+            colors=["gray"], opacities=[0.35], line_style="dashed", stroke_width=1.0,
+        )
+        self._rule_x: list[float] = []
+        self.figure = bqplot.Figure(
+            marks=[self.rules], axes=[self.x_axis, self.y_axis], title=title, animation_duration=0,
+            legend_location="top-right", fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 20},
+            layout=widgets.Layout(flex="1 1 420px", min_width="300px", height=height),
+        )
+
+    def scales(self) -> dict[str, Any]:
+        return {"x": self.x_scale, "y": self.log_scale if self.log_y else self.lin_scale}
+
+    def ensure(self, names: list[str]) -> None:
+        new = [n for n in names if n not in self.series]
+        for name in new:
+            self.series[name] = SeriesMarks(name, css_color(len(self.series)), self.scales())
+        if new:
+            self.figure.marks = [self.rules] + [m for s in self.series.values() for m in s.marks]
+
+    def set_log(self, log_y: bool) -> None:
+        if log_y != self.log_y:
+            self.log_y = log_y
+            self.y_axis.scale = self.scales()["y"]
+
+    def apply(self, frames: list[SeriesFrame], smoothing: bool, x_label: str) -> None:
+        if self.x_axis.label != x_label:
+            self.x_axis.label = x_label
+        scales = self.scales()
+        for sf in frames:
+            marks = self.series[sf.name]
+            for mark, x, y in (
+                (marks.raw, sf.x, sf.y),
+                (marks.smooth, sf.smooth_x, sf.smooth_y),
+                (marks.readout, sf.readout_x, sf.readout_y),
+            ):
+                with mark.hold_sync():  # one message per mark per frame
+                    if mark.scales["y"] is not scales["y"]:
+                        mark.scales = scales
+                    if mark is marks.raw:
+                        mark.opacities = [RAW_FAINT if smoothing else 1.0]
+                    if mark is not marks.readout:  # the legend shows the line drawn at full opacity
+                        mark.display_legend = (mark is marks.smooth) == smoothing
+                    mark.x = x
+                    mark.y = y
+        self._set_log_ticks(frames)
+
+    def _set_log_ticks(self, frames: list[SeriesFrame]) -> None:
+        # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
+        ticks: list[float] = []
+        if self.log_y:
+            drawn = [a[np.isfinite(a) & (a > 0)] for sf in frames for a in (sf.y, sf.smooth_y)]
+            drawn = [a for a in drawn if a.size]
+            if drawn:
+                lo = self.log_scale.min if self.log_scale.min is not None else min(float(a.min()) for a in drawn)
+                hi = self.log_scale.max if self.log_scale.max is not None else max(float(a.max()) for a in drawn)
+                ticks = log_ticks(lo, hi)
+        current = self.y_axis.tick_values
+        if current is None or list(current) != ticks:
+            self.y_axis.tick_values = np.asarray(ticks, dtype=float)
+
+    def set_rules(self, xs: list[float]) -> None:
+        """Draw the epoch boundaries at ``xs`` (one message, only when they changed)."""
+        if xs == self._rule_x:
+            return
+        self._rule_x = list(xs)
+        pairs = np.repeat(np.asarray(xs, dtype=float).reshape(-1, 1), 2, axis=1)
+        with self.rules.hold_sync():
+            self.rules.x = pairs
+            self.rules.y = np.tile([0.0, 1.0], (len(xs), 1))
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick values for a log axis over ``[lo, hi]``: 1, 2, 5 per decade; 1..9 when that gives fewer
+    than three; every k-th decade when it gives more than ten. Empty (bqplot's default) when none fit.
+
+    >>> log_ticks(0.12, 2.1)
+    [0.2, 0.5, 1.0, 2.0]
+    >>> log_ticks(1e-6, 10.0)
+    [1e-06, 1e-05, 0.0001, 0.001, 0.01, 0.1, 1.0, 10.0]
+    """
+    if not (0 < lo <= hi and math.isfinite(hi)):
+        return []
+    d0, d1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+
+    def within(mantissas: Sequence[int], every: int = 1) -> list[float]:
+        values = (float(f"{m}e{d}") for d in range(d0, d1 + 1) if (d - d0) % every == 0 for m in mantissas)
+        return [v for v in values if lo <= v <= hi]
+
+    ticks = within((1, 2, 5))
+    if len(ticks) > 10:
+        ticks = within((1,), max(1, math.ceil((d1 - d0) / 8)))
+    elif len(ticks) < 3:
+        ticks = within(range(1, 10))
+    return ticks

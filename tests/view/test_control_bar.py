@@ -1,0 +1,51 @@
+"""The Stop/Pause bar with the normal handlers (no kernel): labels, snapping back, status text."""
+
+from __future__ import annotations
+
+from lossplot_widget import LiveLossWidget
+from lossplot_widget.control.delivery import HANDLER
+from lossplot_widget.control.run import RunControl
+from lossplot_widget.view.control_bar import PAUSE_LABEL, RESUME_LABEL, ControlBar
+
+
+def test_toolbar_buttons_use_the_normal_handlers_without_a_kernel(recorder):
+    w = LiveLossWidget()
+    w.widget
+    bar = w._view.control_bar
+    assert bar.mechanism == HANDLER and "between cells" in bar.status.value
+    assert bar.stop.description == "■ Stop" and bar.pause.description == "❚❚ Pause"
+    bar.pause.value = True  # no run active: snaps back
+    assert bar.pause.value is False
+    bar.stop.click()
+    w.log(loss=1.0)
+    assert not w.should_stop and "running" in bar.status.value
+    bar.pause.value = True
+    assert w.paused and bar.pause.description == "▶ Resume"
+    bar.pause.value = False
+    assert not w.paused and bar.pause.description == "❚❚ Pause"
+    bar.stop.click()
+    assert w.should_stop and "stopped at step 0" in bar.status.value
+    w._control.end()
+    assert "stopped at step 0" in bar.status.value  # the last outcome stays visible
+
+
+
+
+def test_control_bar_alone_reports_run_events_with_the_current_step(recorder):
+    ctl = RunControl(hooks=False)
+    step = [7]
+    bar = ControlBar(ctl, lambda: step[0])
+    assert bar.mechanism == HANDLER and ctl.mechanism == HANDLER
+    assert bar.status.value.count("control: between cells") == 1
+    run = ctl.begin()
+    assert "running" in bar.status.value
+    bar.pause.value = True
+    assert run.paused and bar.pause.description == RESUME_LABEL
+    ctl.request_stop()
+    ctl.note_stop_seen(run)
+    assert "stopped at step 7" in bar.status.value
+    ctl.end(run)
+    assert bar.pause.value is False and bar.pause.description == PAUSE_LABEL
+    bar.close()
+    ctl.begin()
+    assert "stopped at step 7" in bar.status.value  # closed: no longer listening
