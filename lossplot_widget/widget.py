@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
 from .control import cells
+from .control.facade import StopPauseMixin
 from .control.run import RunControl
-from .core import export
 from .core.epochs import epoch_boundaries
-from .core.export import PathOrFile
-from .core.grouping import GroupsArg, normalize_groups, panel_of
+from .core.export import ExportMixin
+from .core.grouping import GroupsArg, normalize_groups
 from .core.history import History
-from .core.progress import Progress, ProgressState
-from .core.values import check_name, coerce_epoch, coerce_step, coerce_value
+from .core.progress import Progress
+from .core.values import coerce_epoch, coerce_step, merge_metrics
 from .follow.follower import Follower
-from .follow.logruns import Batch, TagsArg
+from .follow.logruns import TagsArg
+from .follow.sink import HistorySink
 from .render import static
 from .render.frames import X_AXES, FrameBuilder, FrameOptions
 from .render.schedule import FrameLoop
@@ -35,16 +36,12 @@ from .view.output import StaticOutput
 from .view.plot import PlotView
 from .view.zoom import XRange
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = ["LiveLossWidget"]
 
-T = TypeVar("T")
 PathLike = str | os.PathLike[str]
 
 
-class LiveLossWidget(widgets.VBox):
+class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
     """Live training curves for Jupyter, JupyterLab and Voilà; an ipywidget (``VBox``).
 
     Parameters
@@ -91,7 +88,8 @@ class LiveLossWidget(widgets.VBox):
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
         self.progress = Progress(total)
         self.height = height
-        self._control = RunControl(hooks=control_hooks)
+        #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`)
+        self.run_control = RunControl(hooks=control_hooks)
         self._groups = normalize_groups(groups)
         self._followers: list[Follower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
@@ -101,7 +99,7 @@ class LiveLossWidget(widgets.VBox):
         self._view: PlotView | None = None
         self._links: list[traitlets.link] = []
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
-        self._follow_sink = _FollowSink(self)
+        self._follow_sink = HistorySink(self.history, self._groups, self._add_note, self._maybe_draw)
         super().__init__(**kwargs)
         self._frames.throttle.interval = self.refresh_interval
         self.add_class("lossplot-widget")
@@ -140,9 +138,9 @@ class LiveLossWidget(widgets.VBox):
         >>> w.log({"loss": 0.7, "val_loss": 0.8}, step=10, epoch=1)
         """
         self._record(values, metrics, step, epoch)
-        run = self._control.run
+        run = self.run_control.run
         if run is None or run.paused:  # a new run begins, or Pause was clicked
-            self._control.checkpoint(self.flush)
+            self.run_control.checkpoint(self.flush)
 
     def log_epoch(self, values: Mapping[str, Any] | None = None, /, **metrics: Any) -> None:
         """Record end-of-epoch metrics (e.g. validation) at the current step, then start the next epoch.
@@ -158,28 +156,12 @@ class LiveLossWidget(widgets.VBox):
             step = h.last_step if h.last_step is not None else 0
             self._record(values, metrics, step, h.epoch)
             h.advance_epoch()
-        self._control.checkpoint(self.flush)  # a pause waits here, not while holding the history lock
+        self.run_control.checkpoint(self.flush)  # a pause waits here, not while holding the history lock
 
     def _record(
         self, values: Mapping[str, Any] | None, metrics: dict[str, Any], step: int | None, epoch: float | None
     ) -> None:
-        if values is not None:
-            if not isinstance(values, Mapping):
-                raise TypeError(f"log() takes a mapping of metric -> value, got {type(values).__name__}")
-            if metrics:
-                clash = set(values) & set(metrics)
-                if clash:
-                    raise ValueError(f"metric(s) given twice: {sorted(map(str, clash))}")
-                values = {**values, **metrics}
-        else:
-            values = metrics
-        if not values:
-            raise ValueError("log() needs at least one metric, e.g. w.log(loss=0.5)")
-        clean = values  # the hot path: floats under str names pass through as they are (no new dict)
-        for name, v in values.items():
-            if type(v) is not float or type(name) is not str or not name:
-                clean = {check_name(n): coerce_value(n, x) for n, x in values.items()}
-                break
+        clean = merge_metrics(values, metrics)
         if step is not None:
             step = coerce_step(step)
         if epoch is not None:
@@ -205,7 +187,7 @@ class LiveLossWidget(widgets.VBox):
 
     def _maybe_draw(self) -> None:
         now = time.monotonic()
-        ctl = self._control
+        ctl = self.run_control
         if now >= ctl.next_poll:  # the "peek" mechanism only (else +inf): read pending Stop/Pause clicks
             ctl.poll(now)
         self._frames.poke(now)
@@ -227,16 +209,9 @@ class LiveLossWidget(widgets.VBox):
             return False
         options = self._options()
         view.apply(self._builder.build(options), options, self._notes)
-        view.show_progress(self._progress_state())
+        view.show_progress(self.progress.sample(self.history.next_step, time.monotonic()))
         view.show_epochs(epoch_boundaries(self.history, options.x_axis))
         return True
-
-    def _progress_state(self) -> ProgressState | None:
-        p = self.progress
-        if p.total is None:
-            return None
-        p.observe(p.done if p.done is not None else self.history.next_step, time.monotonic())
-        return p.state()
 
     def _on_zoom(self, ranges: dict[str, XRange], now: bool) -> None:
         self._x_ranges = ranges
@@ -270,7 +245,7 @@ class LiveLossWidget(widgets.VBox):
     def _open_view(self) -> None:
         view = self._view = PlotView(
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, height=self.height,
-            control=self._control, current_step=lambda: self.history.last_step, on_zoom=self._on_zoom,
+            control=self.run_control, current_step=lambda: self.history.last_step, on_zoom=self._on_zoom,
         )
         self._links = [
             traitlets.link((view.smoothing, "value"), (self, "smoothing")),
@@ -282,20 +257,20 @@ class LiveLossWidget(widgets.VBox):
         self._frames.invalidate()
         self.flush()
 
-    def _reopen(self) -> None:
-        """Displayed again after :meth:`close`: a new view over the whole history, then a new comm."""
+    def _ensure_shown(self) -> None:
+        """About to be shown: reopened after :meth:`close` (a new view, then a new comm), drawn up to date."""
         if self.comm is None:
             self._model_id = None  # a fresh comm id: the browser closed the old model
             self.layout = widgets.Layout()
             self._open_view()  # children set while closed: the new comm's first state carries them
             self.open()
+        if self._frames.dirty:
+            self.flush()
 
     @property
     def widget(self) -> LiveLossWidget:
         """The widget itself, drawn up to date (kept for code written when it was not an ipywidget)."""
-        self._reopen()
-        if self._frames.dirty:
-            self.flush()
+        self._ensure_shown()
         return self
 
     def _svg(self) -> tuple[str, int]:
@@ -305,13 +280,13 @@ class LiveLossWidget(widgets.VBox):
         return static.frame_to_svg(frame, self.log_y), version
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        self._reopen()
+        self._ensure_shown()
         bundle = self._output.bundle()
         bundle["text/plain"] = repr(self)
         return bundle
 
     def _ipython_display_(self) -> None:
-        self._reopen()
+        self._ensure_shown()
         self._output.display()
 
     def __repr__(self) -> str:
@@ -340,75 +315,6 @@ class LiveLossWidget(widgets.VBox):
         super().close()
         self.__dict__.pop("_repr_mimebundle_", None)  # ipywidgets' close() hides the method; ours reopens
         layout.close()
-
-    def __enter__(self) -> LiveLossWidget:
-        self._control.begin(fresh=True)  # a training run: Stop/Pause act until the block ends
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self.flush()
-        finally:
-            self._control.end()
-
-    # ------------------------------------------------------------ Stop / Pause
-    @property
-    def should_stop(self) -> bool:
-        """True once Stop was clicked during this run: ``if w.should_stop: break``.
-
-        Reading it also begins a run (so Stop works before the first ``log()``); a run ends with
-        its cell. Pause blocks inside ``log()``/``steps()`` instead, so a loop needs no code for it.
-
-        >>> w = LiveLossWidget()
-        >>> w.should_stop
-        False
-        >>> w.request_stop(); w.should_stop
-        True
-        """
-        return self._control.should_stop()
-
-    @property
-    def paused(self) -> bool:
-        """True while the active run is paused."""
-        run = self._control.run
-        return run is not None and run.paused
-
-    def request_stop(self) -> None:
-        """Ask the active run to stop, as the Stop button does (ignored when no run is active)."""
-        self._control.request_stop()
-
-    def pause(self) -> None:
-        """Pause the active run, as the Pause button does: the next ``log()`` blocks until resumed."""
-        self._control.set_paused(True)
-
-    def resume(self) -> None:
-        """Resume a paused run (from another thread, or the Pause button)."""
-        self._control.set_paused(False)
-
-    def steps(self, iterable: Iterable[T]) -> Iterator[T]:
-        """Iterate ``iterable`` until Stop is clicked; a Pause waits here between items.
-
-        The item being processed when Stop is clicked finishes; the next one is not fetched. The run
-        stays stopped until the cell ends, so an outer epoch loop over ``w.steps(...)`` ends too.
-
-        >>> w = LiveLossWidget()
-        >>> for i in w.steps(range(100)):
-        ...     w.log(loss=1.0 / (i + 1))
-        ...     if i == 4:
-        ...         w.request_stop()
-        >>> len(w.history["loss"].values)
-        5
-        """
-        return self._control.steps(iterable, on_pause=self.flush)
-
-    def check_controls(self) -> bool:
-        """Wait here while paused, then return whether Stop was clicked (framework callbacks call this).
-
-        >>> LiveLossWidget().check_controls()
-        False
-        """
-        self._control.checkpoint(self.flush)
-        return self.should_stop
 
     # ------------------------------------------------------------ following
     def follow(
@@ -440,45 +346,3 @@ class LiveLossWidget(widgets.VBox):
         if text not in self._notes:
             self._notes.append(text)
             self._redraw()
-
-    def _ingest(self, batch: Batch) -> int:
-        n = 0
-        h = self.history
-        with h.lock:
-            for name, (tag, points) in batch.items():
-                if name not in self._groups:  # "run/val_loss" in the panel "val_loss" alone would get
-                    self._groups[name] = self._groups.get(tag) or panel_of(tag)
-                steps, epochs, walls, values = zip(*points)
-                h.load(name, steps, epochs, walls, values, wall_clock=True)
-                n += len(points)
-        return n
-
-    # ------------------------------------------------------------ data out
-    def to_dict(self) -> dict[str, dict[str, list[Any]]]:
-        """Every logged point: ``{metric: {"step", "epoch", "time", "value"}}``."""
-        return self.history.to_dict()
-
-    def to_csv(self, path: PathOrFile) -> None:
-        """Write every point to ``path`` in long form (metric, step, epoch, time, value); exact round trip."""
-        export.write_csv(self.history, path)
-
-    def to_pandas(self) -> pd.DataFrame:
-        """A long-form ``pandas.DataFrame`` (pandas is optional)."""
-        return export.to_pandas(self.history)
-
-    @classmethod
-    def from_csv(cls, path: PathOrFile, **kwargs: Any) -> LiveLossWidget:
-        """Recreate a widget (same values, steps and epochs) from :meth:`to_csv` output."""
-        w = cls(**kwargs)
-        export.read_csv_into(w.history, path)
-        w.flush()
-        return w
-
-
-class _FollowSink:
-    """What :meth:`LiveLossWidget.follow`'s follower delivers to (a :class:`~.follow.FollowSink`)."""
-
-    def __init__(self, widget: LiveLossWidget) -> None:
-        self.ingest: Callable[[Batch], int] = widget._ingest
-        self.note: Callable[[str], None] = widget._add_note
-        self.request_frame: Callable[[], None] = widget._maybe_draw

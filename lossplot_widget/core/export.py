@@ -13,7 +13,7 @@ import csv
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -22,7 +22,9 @@ from .history import History
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "PathOrFile", "TextFile", "read_csv_into", "to_pandas", "write_csv"]
+E = TypeVar("E", bound="ExportMixin")
+
+__all__ = ["COLUMNS", "ExportMixin", "PathOrFile", "TextFile", "read_csv_into", "to_pandas", "write_csv"]
 
 COLUMNS = ("metric", "step", "epoch", "time", "value")
 #: an open text file (or anything with ``write``/``read``, e.g. ``io.StringIO``)
@@ -100,3 +102,28 @@ def to_pandas(history: History) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({c: [] for c in COLUMNS})
     return pd.concat(frames, ignore_index=True)
+
+
+class ExportMixin:
+    """``to_dict``/``to_csv``/``to_pandas``/``from_csv`` for a class holding a ``history``."""
+
+    history: History
+
+    def to_dict(self) -> dict[str, dict[str, list[Any]]]:
+        """Every logged point: ``{metric: {"step", "epoch", "time", "value"}}``."""
+        return self.history.to_dict()
+
+    def to_csv(self, path: PathOrFile) -> None:
+        """Write every point to ``path`` in long form (metric, step, epoch, time, value); exact round trip."""
+        write_csv(self.history, path)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A long-form ``pandas.DataFrame`` (pandas is optional)."""
+        return to_pandas(self.history)
+
+    @classmethod
+    def from_csv(cls: type[E], path: PathOrFile, **kwargs: Any) -> E:
+        """A new instance (``cls(**kwargs)``) holding the values, steps and epochs of :meth:`to_csv` output."""
+        obj = cls(**kwargs)
+        read_csv_into(obj.history, path)
+        return obj

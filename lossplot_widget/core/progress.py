@@ -75,6 +75,17 @@ class Progress:
         while len(samples) > 2 and now - samples[1][0] >= RATE_WINDOW_S:
             samples.popleft()
 
+    def sample(self, logged: int, now: float) -> ProgressState | None:
+        """Once per frame: observe ``done`` (or ``logged``, the steps logged, when no adapter set it); the state.
+
+        >>> p = Progress(total=10); p.sample(logged=4, now=0.0).done
+        4
+        """
+        if self.total is None:
+            return None
+        self.observe(self.done if self.done is not None else logged, now)
+        return self.state()
+
     def state(self) -> ProgressState | None:
         """The latest state, or ``None`` when the total is unknown or nothing was observed."""
         if self.total is None or not self._samples:

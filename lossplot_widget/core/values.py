@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numbers
 import sys
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["check_name", "coerce_epoch", "coerce_step", "coerce_value", "to_float_array", "torch_tensor_type"]
-
 import numpy as np
+
+__all__ = [
+    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "merge_metrics", "to_float_array", "torch_tensor_type",
+]
 
 _PREVIEW = 60
 
@@ -142,3 +145,28 @@ def to_float_array(values: list[Any]) -> np.ndarray:
         stacked = torch.stack([values[i] for i in indices]).to(torch.float64)
         out[indices] = stacked.cpu().numpy()  # the one synchronizing transfer
     return out
+
+
+def merge_metrics(values: Mapping[str, Any] | None, metrics: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The metrics of one ``log()`` call, validated: a mapping and keywords together, names checked,
+    values coerced (:func:`coerce_value`). Floats under str names pass through as they are (no new dict).
+
+    >>> merge_metrics({"loss": 1}, {"acc": 0.5})
+    {'loss': 1.0, 'acc': 0.5}
+    """
+    if values is not None:
+        if not isinstance(values, Mapping):
+            raise TypeError(f"log() takes a mapping of metric -> value, got {type(values).__name__}")
+        if metrics:
+            clash = set(values) & set(metrics)
+            if clash:
+                raise ValueError(f"metric(s) given twice: {sorted(map(str, clash))}")
+            values = {**values, **metrics}
+    else:
+        values = metrics
+    if not values:
+        raise ValueError("log() needs at least one metric, e.g. w.log(loss=0.5)")
+    for name, v in values.items():  # the hot path: one type check per metric
+        if type(v) is not float or type(name) is not str or not name:
+            return {check_name(n): coerce_value(n, x) for n, x in values.items()}
+    return values

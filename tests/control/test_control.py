@@ -125,7 +125,7 @@ def test_with_block_is_one_fresh_run():
         assert w.should_stop is False  # the block began a fresh run
         w.request_stop()
         assert w.should_stop is True
-    assert w._control.run is None
+    assert w.run_control.run is None
 
 
 def test_pause_blocks_log_in_a_training_thread_until_resume():
@@ -185,27 +185,27 @@ def test_pause_in_log_epoch_waits_outside_the_history_lock():
 
 
 def test_control_hooks_flag_and_module_default(monkeypatch):
-    assert LiveLossWidget(control_hooks=False)._control.hooks is False
+    assert LiveLossWidget(control_hooks=False).run_control.hooks is False
     from lossplot_widget.control import delivery as control
 
     monkeypatch.setattr(control, "HOOKS_ENABLED", False)
-    assert LiveLossWidget()._control.hooks is False
+    assert LiveLossWidget().run_control.hooks is False
 
 
 def test_cost_of_the_stop_check():
     """Prints what a check costs (no timing assertion); checks that it reads the run and begins none."""
     w = LiveLossWidget()
     w.log(loss=0.0)
-    run = w._control.run
+    run = w.run_control.run
     events = []
-    w._control.add_listener(events.append)
+    w.run_control.add_listener(events.append)
     n = 20000
     start = time.perf_counter()
     for _ in range(n):
         assert not w.should_stop
     per = (time.perf_counter() - start) / n
     print(f"\nw.should_stop: {per * 1e9:.0f} ns per check")
-    assert w._control.run is run and events == []
+    assert w.run_control.run is run and events == []
 
 
 def test_a_training_threads_run_ends_with_the_thread():

@@ -168,7 +168,7 @@ def test_error_after_stop_still_aborts_the_queue(kernel: Kernel) -> None:
     q = kernel.result(queued)
     assert q["status"] == "aborted" and q["stdout"] == ""
     kernel.settle()
-    assert kernel.value("w._control.run is None")
+    assert kernel.value("w.run_control.run is None")
 
 
 def test_interrupt_while_paused_still_aborts_the_queue(kernel: Kernel) -> None:
@@ -186,7 +186,7 @@ def test_interrupt_while_paused_still_aborts_the_queue(kernel: Kernel) -> None:
     assert res["status"] == "error" and res["ename"] == "KeyboardInterrupt"
     assert kernel.result(queued)["status"] == "aborted"
     kernel.settle()
-    assert kernel.value("(w.paused, w._control.run is None, bar.pause.value)") == (False, True, False)
+    assert kernel.value("(w.paused, w.run_control.run is None, bar.pause.value)") == (False, True, False)
 
 
 def test_without_hooks_a_blocking_loop_is_not_stopped_and_the_late_click_is_ignored(kernel: Kernel) -> None:

@@ -25,7 +25,7 @@ def test_toolbar_buttons_use_the_normal_handlers_without_a_kernel(recorder):
     assert not w.paused and bar.pause.description == "❚❚ Pause"
     bar.stop.click()
     assert w.should_stop and "stopped at step 0" in bar.status.value
-    w._control.end()
+    w.run_control.end()
     assert "stopped at step 0" in bar.status.value  # the last outcome stays visible
 
 

@@ -1,0 +1,116 @@
+"""The tree shows the architecture, and these checks keep it so.
+
+- dependencies point one way: widget -> view/render/core/control/follow; core imports only core,
+  render only core and render; view and follow never import the widget;
+- no import cycle between modules;
+- no module reads another object's private attributes (ipykernel's, in control/peek.py, excepted:
+  that is the documented fallback mechanism);
+- modules stay small.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lossplot_widget"
+#: private attributes of other libraries that a module may use, and why
+ALLOWED_PRIVATE = {
+    ("control/peek.py", "_recv_callback"): "ipykernel 7.0-7.3 stream callback (documented in control/delivery.py)",
+    ("control/peek.py", "_queue"): "ipykernel 6 message queue (documented in control/delivery.py)",
+    ("follow/tbevents.py", "_replace"): "NamedTuple's public API",
+}
+MAX_LINES = {"widget.py": 360}  # the public class: 25 documented members; every other module <= 300
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Modules of the package imported at module level (not inside functions or TYPE_CHECKING)."""
+    mod = _module(path)
+    package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+            target = ".".join(base + ([node.module] if node.module else []))
+            if node.module is None:  # from . import x: the submodules
+                out.update(f"{target}.{alias.name}" for alias in node.names)
+            else:
+                out.add(target)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lossplot_widget"):
+            out.add(node.module or "")
+    return out
+
+
+GRAPH = {_module(p): _runtime_imports(p) for p in PACKAGE.rglob("*.py")}
+
+
+def _layer(mod: str) -> str:
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_dependencies_point_one_way():
+    allowed = {
+        "core": {"core"},
+        "render": {"core", "render"},
+        "control": {"control"},
+        "follow": {"core", "follow"},
+        "view": {"core", "render", "control", "view"},
+    }
+    bad = [
+        (mod, dep) for mod, deps in GRAPH.items() for dep in deps
+        if _layer(mod) in allowed and _layer(dep) not in allowed[_layer(mod)]
+    ]
+    assert bad == []
+
+
+def test_no_import_cycle():
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(mod: str, stack: list[str]) -> None:
+        state[mod] = 1
+        stack.append(mod)
+        for dep in GRAPH.get(mod, ()):
+            # importing a submodule runs its package's __init__ first: that edge is not a cycle
+            if dep not in GRAPH or mod.startswith(dep + "."):
+                continue
+            if state.get(dep) == 1:
+                cycles.append(stack[stack.index(dep):] + [dep])
+            elif dep not in state:
+                visit(dep, stack)
+        stack.pop()
+        state[mod] = 2
+
+    for mod in GRAPH:
+        if mod not in state:
+            visit(mod, [])
+    assert cycles == []
+
+
+def test_no_module_reads_another_objects_private_attributes():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")):
+                continue
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if isinstance(owner, ast.Call) and ast.unparse(owner.func) == "super":
+                continue
+            if (rel, node.attr) not in ALLOWED_PRIVATE:
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []
+
+
+def test_modules_stay_small():
+    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    too_big = {name: n for name, n in sizes.items() if n > MAX_LINES.get(name, 300)}
+    assert too_big == {}
