@@ -82,7 +82,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
 
     def __init__(
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
-        total: int | None = None, **kwargs: Any,
+        total: int | None = None, **kwargs: object,
     ) -> None:
         self.history = History()
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
@@ -125,8 +125,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
 
     # ----------------------------------------------------------------- logging
     def log(
-        self, values: Mapping[str, Any] | None = None, /, *, step: int | None = None, epoch: float | None = None,
-        **metrics: Any,
+        self, values: Mapping[str, object] | None = None, /, *, step: int | None = None, epoch: float | None = None,
+        **metrics: object,
     ) -> None:
         """Record one value per metric at ``step`` (default: the next step).
 
@@ -142,7 +142,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         if run is None or run.paused:  # a new run begins, or Pause was clicked
             self.run_control.checkpoint(self.flush)
 
-    def log_epoch(self, values: Mapping[str, Any] | None = None, /, **metrics: Any) -> None:
+    def log_epoch(self, values: Mapping[str, object] | None = None, /, **metrics: object) -> None:
         """Record end-of-epoch metrics (e.g. validation) at the current step, then start the next epoch.
 
         >>> w = LiveLossWidget()
@@ -159,7 +159,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         self.run_control.checkpoint(self.flush)  # a pause waits here, not while holding the history lock
 
     def _record(
-        self, values: Mapping[str, Any] | None, metrics: dict[str, Any], step: int | None, epoch: float | None
+        self, values: Mapping[str, object] | None, metrics: dict[str, object], step: int | None, epoch: float | None
     ) -> None:
         clean = merge_metrics(values, metrics)
         if step is not None:
@@ -279,7 +279,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
             frame = self._builder.build(self._options())
         return static.frame_to_svg(frame, self.log_y), version
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, Any]:
         self._ensure_shown()
         bundle = self._output.bundle()
         bundle["text/plain"] = repr(self)

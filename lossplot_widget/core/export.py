@@ -13,7 +13,7 @@ import csv
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -109,7 +109,7 @@ class ExportMixin:
 
     history: History
 
-    def to_dict(self) -> dict[str, dict[str, list[Any]]]:
+    def to_dict(self) -> dict[str, dict[str, list[float]]]:
         """Every logged point: ``{metric: {"step", "epoch", "time", "value"}}``."""
         return self.history.to_dict()
 
@@ -122,7 +122,7 @@ class ExportMixin:
         return to_pandas(self.history)
 
     @classmethod
-    def from_csv(cls: type[E], path: PathOrFile, **kwargs: Any) -> E:
+    def from_csv(cls: type[E], path: PathOrFile, **kwargs: object) -> E:
         """A new instance (``cls(**kwargs)``) holding the values, steps and epochs of :meth:`to_csv` output."""
         obj = cls(**kwargs)
         read_csv_into(obj.history, path)

@@ -35,7 +35,7 @@ __all__ = ["COMMIT_EVERY", "History", "Series", "Stats"]
 COMMIT_EVERY = 4096
 
 #: ``{metric: {"step": [...], "epoch": [...], "time": [...], "value": [...]}}``
-HistoryDict = dict[str, dict[str, list[Any]]]
+HistoryDict = dict[str, dict[str, list[float]]]
 
 
 class History:

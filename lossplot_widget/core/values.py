@@ -147,7 +147,7 @@ def to_float_array(values: list[Any]) -> np.ndarray:
     return out
 
 
-def merge_metrics(values: Mapping[str, Any] | None, metrics: Mapping[str, Any]) -> Mapping[str, Any]:
+def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, object]) -> Mapping[str, Any]:
     """The metrics of one ``log()`` call, validated: a mapping and keywords together, names checked,
     values coerced (:func:`coerce_value`). Floats under str names pass through as they are (no new dict).
 
