@@ -47,7 +47,6 @@ class CsvTail:
         self._header_line = b""
         self._done: list[tuple[tuple[str, str], ...]] = []  # fingerprints of rows returned so far
         self._replay = 0  # rows of a rewritten file still to compare with ``_done``
-        self._restarts = 0
 
     @property
     def rewrites(self) -> int:
@@ -61,8 +60,7 @@ class CsvTail:
     def read_new(self) -> list[dict[str, str]]:
         """Rows completed since the last call, as ``{column: cell}`` (cells as written)."""
         buf = self.file.read(head=self._header_line)
-        if self.file.restarts != self._restarts:  # rewritten: compare rows with those returned
-            self._restarts = self.file.restarts
+        if self.file.restarted:  # rewritten: compare rows with those returned
             self.header = None
             self._header_line = b""
             self._replay = len(self._done)

@@ -4,7 +4,8 @@
 to the end when the file changed (or when asked to read again), and the reader says how much it
 consumed with :meth:`FileTail.advance` (a half-written last record or line stays for the next
 read). A file that shrank below the offset, or whose first bytes changed (``head``), was
-truncated or rewritten: the offset goes back to 0 and :attr:`FileTail.restarts` counts it.
+truncated or rewritten: the offset goes back to 0, :attr:`FileTail.restarted` says so for that read,
+and :attr:`FileTail.restarts` counts it.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "log.txt")
@@ -32,6 +33,7 @@ class FileTail:
         self.size = 0  # file size at the last look
         self.mtime = 0.0
         self.restarts = 0  # times the file was truncated or rewritten (then read again from 0)
+        self.restarted = False  # the last read started over from the beginning
 
     def read(self, again: bool = False, head: bytes = b"") -> bytes | None:
         """Bytes from the offset to the end if the file changed since the last look (or ``again``).
@@ -39,6 +41,7 @@ class FileTail:
         ``None`` when the file is missing or there is nothing new. ``head``: the file's first bytes
         as consumed before; if they differ now, the file was rewritten and is read from the start.
         """
+        self.restarted = False
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -64,3 +67,4 @@ class FileTail:
     def _restart(self) -> None:
         self.offset = 0
         self.restarts += 1
+        self.restarted = True

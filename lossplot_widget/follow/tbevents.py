@@ -170,7 +170,6 @@ class EventFileReader:
         self._event_cls = event_pb2.Event
         self.path = path
         self.file = FileTail(path)
-        self._restarts = 0
         self.corrupt_after = corrupt_after
         self.records = 0
         self.first_wall_time: float | None = None
@@ -198,8 +197,7 @@ class EventFileReader:
         """Scalars of every complete record written since the last call (``[]`` if none)."""
         # re-read unchanged bytes only while a failing record waits for its retry window
         buf = self.file.read(again=self._bad_since is not None)
-        if self.file.restarts != self._restarts:  # truncated or replaced: start over
-            self._restarts = self.file.restarts
+        if self.file.restarted:  # truncated or replaced: start over
             self._bad_since, self._resyncing = None, False
         if not buf:
             return []

@@ -32,10 +32,11 @@ def test_file_tail_restarts_on_truncation_and_on_a_changed_head(tmp_path):
     tail = FileTail(str(path))
     tail.advance(len(tail.read() or b""))
     write(path, "hdr\n", "w")  # shorter than what was read: truncated
-    assert tail.read() == b"hdr\n" and tail.restarts == 1
+    assert tail.read() == b"hdr\n" and tail.restarts == 1 and tail.restarted
     tail.advance(4)
     write(path, "HDR\nrow\n", "w")  # same head length, other bytes, longer: rewritten
-    assert tail.read(head=b"hdr\n") == b"HDR\nrow\n" and tail.restarts == 2
+    assert tail.read(head=b"hdr\n") == b"HDR\nrow\n" and tail.restarts == 2 and tail.restarted
+    assert tail.read() is None and not tail.restarted
 
 
 def test_csv_rows_come_once_complete(tmp_path):
