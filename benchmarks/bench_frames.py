@@ -43,7 +43,7 @@ def frames_at(n: int) -> dict:
     w.widget  # display: the first frame builds the pyramids and the smoothed series
     cold = time.perf_counter() - t
     builder, view = w._builder, w._view
-    marks = view.panels["loss"].series["loss"]
+    marks = view.panels["loss"].marks("loss")
     build_t, total_t, sent = [], [], []
     for i in range(FRAMES):
         w.history.load("loss", [n + i], [0.0], [0.0], [0.5])

@@ -16,6 +16,7 @@ from typing import Any
 import keras
 
 from .adapters.common import loggable, show
+from .core.runs import Run
 from .widget import LiveLossWidget
 
 __all__ = ["LiveLossCallback"]
@@ -52,6 +53,11 @@ class LiveLossCallback(keras.callbacks.Callback):
         metrics: the loss and compiled metrics such as ``accuracy`` or ``mae``. Other
         metrics (AUC, precision, ...) are not running means and are logged as reported.
 
+    run : str, optional
+        The run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit`` (runs of one widget
+        are overlaid, coloured by run). Passing the name of an existing run continues it: a
+        second ``fit()`` then goes on after its last step.
+
     Notes
     -----
     The global step of a batch is ``epoch * steps + batch`` (``steps`` from Keras' params;
@@ -61,14 +67,18 @@ class LiveLossCallback(keras.callbacks.Callback):
     End-of-epoch values that are not logged per batch (``val_*``, a learning rate, ...)
     are logged at the epoch's last step, so ``val_loss`` overlays ``loss`` there; on the
     epoch axis the end of epoch *e* is at *e + 1*. The widget is flushed at each epoch end
-    and at train end. A second ``fit()`` on the same widget continues after its last step.
+    and at train end. The run ends with ``fit`` (``stopped`` after a Stop click).
     """
 
     def __init__(
-        self, widget: LiveLossWidget | None = None, per_batch: bool = True, instantaneous: bool = False
+        self, widget: LiveLossWidget | None = None, per_batch: bool = True, instantaneous: bool = False,
+        run: str | None = None,
     ) -> None:
         super().__init__()
         self.widget = widget
+        #: the run each ``fit`` logs into (``None``: a fresh ``run-N`` per fit)
+        self.run_name = run
+        self.run: Run | None = None  # the run of the current (or last) fit
         self.per_batch = per_batch
         self.instantaneous = instantaneous
         self._steps: int | None = None
@@ -87,6 +97,7 @@ class LiveLossCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         created = self.widget is None
         w = self.widget = self.widget if self.widget is not None else LiveLossWidget()
+        self.run = w.run(self.run_name)
         steps = (self.params or {}).get("steps")
         epochs = (self.params or {}).get("epochs")
         self._steps = int(steps) if steps else None
@@ -98,8 +109,7 @@ class LiveLossCallback(keras.callbacks.Callback):
             show(w)
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        w = self._w
-        h = w.history
+        h = self._run.history
         if self._first_epoch is None:  # the first epoch of this fit(): continue after what is there
             self._first_epoch = epoch
             self._offset = max(0, h.next_step - epoch * (self._steps or 0))
@@ -130,7 +140,7 @@ class LiveLossCallback(keras.callbacks.Callback):
         values = self._instant(logs) if self.instantaneous else {k: loggable(v) for k, v in logs.items()}
         if values:
             self._batch_keys.update(values)
-            w.log(values, step=step, epoch=self._epoch + self._epoch_offset)
+            self._run.log(values, step=step, epoch=self._epoch + self._epoch_offset)
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         w = self._w
@@ -141,13 +151,21 @@ class LiveLossCallback(keras.callbacks.Callback):
             k: loggable(v) for k, v in (logs or {}).items() if not (self.per_batch and k in self._batch_keys)
         }
         if values:
-            w.log(values, step=step, epoch=epoch + self._epoch_offset)
+            self._run.log(values, step=step, epoch=epoch + self._epoch_offset)
         w.flush()
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        if self.run is not None and self.run.status == "running":
+            self.run.finish()  # ``stopped`` after a Stop click; an exception in fit() fails it at the cell's end
         self._w.flush()
 
     # --------------------------------------------------------------- helpers
+    @property
+    def _run(self) -> Run:
+        if self.run is None:  # hooks called without on_train_begin
+            self.run = self._w.run(self.run_name)
+        return self.run
+
     @property
     def _w(self) -> LiveLossWidget:
         if self.widget is None:  # hooks called without on_train_begin (e.g. a custom loop)

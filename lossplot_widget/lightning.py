@@ -26,6 +26,9 @@ class LiveLossCallback(LiveLossMixin, Callback):
     widget : LiveLossWidget, optional
         Where to log. If omitted, a widget is created at train start on global rank zero and
         displayed (under IPython); it is then available as ``callback.widget``.
+    run : str, optional
+        The run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit``. A fit resumed from a
+        checkpoint (``ckpt_path=``) continues the run saved in it.
 
     Notes
     -----
@@ -38,6 +41,8 @@ class LiveLossCallback(LiveLossMixin, Callback):
       and what validation logs, at the epoch's last step (``val_loss`` overlays ``train_loss``).
     - Only global rank zero creates a widget and logs.
     - Progress: ``trainer.estimated_stepping_batches`` steps in total.
-    - Checkpoints carry the whole history (``state_dict``); resuming with
-      ``Trainer.fit(..., ckpt_path=...)`` restores it exactly and continues the same curves.
+    - Checkpoints carry the run's name and whole history (``state_dict``); resuming with
+      ``Trainer.fit(..., ckpt_path=...)`` restores it exactly and continues the same run.
+    - The run ends with the fit: ``finished``, ``stopped`` (Stop button), ``failed`` or
+      ``interrupted`` (Lightning's ``on_exception``).
     """

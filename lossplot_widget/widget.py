@@ -9,9 +9,9 @@ An ipywidget (a ``VBox``) that composes in any layout. Data flows one way: ``log
 
 from __future__ import annotations
 
-import os
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,14 +20,14 @@ import traitlets
 from .control import cells
 from .control.facade import StopPauseMixin
 from .control.run import RunControl
-from .core.epochs import epoch_boundaries
+from .core.epochs import shared_epoch_boundaries
 from .core.export import ExportMixin
 from .core.grouping import GroupsArg, normalize_groups
 from .core.history import History
 from .core.progress import Progress
-from .core.values import coerce_epoch, coerce_step, merge_metrics
+from .core.runs import RUNNING, Run, RunSet
+from .follow.facade import FollowMixin
 from .follow.follower import Follower
-from .follow.logruns import TagsArg
 from .follow.sink import HistorySink
 from .render import static
 from .render.frames import X_AXES, FrameBuilder, FrameOptions
@@ -38,10 +38,7 @@ from .view.zoom import XRange
 
 __all__ = ["LiveLossWidget"]
 
-PathLike = str | os.PathLike[str]
-
-
-class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
+class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
     """Live training curves for Jupyter, JupyterLab and Voilà; an ipywidget (``VBox``).
 
     Parameters
@@ -84,7 +81,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
         total: int | None = None, **kwargs: object,
     ) -> None:
-        self.history = History()
+        #: every run, in the order they began (a mapping name -> :class:`~lossplot_widget.core.runs.Run`)
+        self.runs = RunSet(after_log=self._after_log, changed=self._redraw, stop_requested=self._stop_requested)
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
         self.progress = Progress(total)
         self.height = height
@@ -94,16 +92,18 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         self._followers: list[Follower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
         self._x_ranges: dict[str, XRange] = {}  # zoomed panels, reported by the view
-        self._builder = FrameBuilder(self.history)
-        self._frames = FrameLoop(self._paint, lambda: self.history.version)
+        self._hidden: set[str] = set()  # runs unchecked in the run table
+        self._builder = FrameBuilder(self.runs)
+        self._frames = FrameLoop(self._paint, lambda: self.runs.version)
         self._view: PlotView | None = None
         self._links: list[traitlets.link] = []
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
-        self._follow_sink = HistorySink(self.history, self._groups, self._add_note, self._maybe_draw)
+        self._follow_sink = HistorySink(self.runs, self._add_note, self._maybe_draw)
         super().__init__(**kwargs)
         self._frames.throttle.interval = self.refresh_interval
         self.add_class("lossplot-widget")
         self._open_view()
+        self.run_control.add_listener(self._control_event)
         cells.watch(self._after_cell)
 
     # ------------------------------------------------------------------ traits
@@ -128,16 +128,19 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         self, values: Mapping[str, object] | None = None, /, *, step: int | None = None, epoch: float | None = None,
         **metrics: object,
     ) -> None:
-        """Record one value per metric at ``step`` (default: the next step).
+        """Record one value per metric at ``step`` (default: the next step of the active run).
 
         Values may be Python or numpy numbers or 0-d torch tensors (no GPU sync
-        per call). A call that raises records nothing.
+        per call). A call that raises records nothing. The values go to the active run
+        (see :meth:`run`): the innermost ``with w.run(...)`` of this thread, else the run last
+        started, else an implicit one.
 
         >>> w = LiveLossWidget()
         >>> w.log(loss=0.9)
         >>> w.log({"loss": 0.7, "val_loss": 0.8}, step=10, epoch=1)
         """
-        self._record(values, metrics, step, epoch)
+        self.runs.active().record(values, metrics, step, epoch)
+        self._maybe_draw()
         run = self.run_control.run
         if run is None or run.paused:  # a new run begins, or Pause was clicked
             self.run_control.checkpoint(self.flush)
@@ -151,23 +154,73 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         >>> w.history["val_loss"].steps.tolist(), w.history.epoch
         ([1], 1.0)
         """
-        h = self.history
-        with h.lock:
-            step = h.last_step if h.last_step is not None else 0
-            self._record(values, metrics, step, h.epoch)
-            h.advance_epoch()
+        self.runs.active().record_epoch(values, metrics)
+        self._maybe_draw()
         self.run_control.checkpoint(self.flush)  # a pause waits here, not while holding the history lock
 
-    def _record(
-        self, values: Mapping[str, object] | None, metrics: dict[str, object], step: int | None, epoch: float | None
-    ) -> None:
-        clean = merge_metrics(values, metrics)
-        if step is not None:
-            step = coerce_step(step)
-        if epoch is not None:
-            epoch = coerce_epoch(epoch)
-        self.history.append(clean, step, epoch)
+    def _after_log(self) -> None:
+        """After a :meth:`Run.log`: draw when a frame is due; a pause waits here."""
         self._maybe_draw()
+        self.run_control.checkpoint(self.flush)
+
+    # -------------------------------------------------------------------- runs
+    @property
+    def history(self) -> History:
+        """The history of the active run (the one ``log()`` writes to), else of the latest run."""
+        run = self.runs.shown()
+        assert run is not None
+        return run.history
+
+    def run(self, name: str | None = None, config: Mapping[str, Any] | None = None) -> Run:
+        """Start run ``name`` (default ``run-N``) in this widget: same panels, a new colour.
+
+        Use it as a context manager (its exit sets the status: ``finished``, ``stopped`` after a
+        Stop click, ``failed``, ``interrupted``) or as a plain call (``r.finish()`` ends it).
+        A run whose name exists continues (its steps go on). Stop during a sweep stops the whole
+        cell: the runs after it end at once, marked ``stopped``.
+
+        >>> w = LiveLossWidget()
+        >>> for lr in (0.1, 0.01):
+        ...     with w.run(f"lr={lr}", config={"lr": lr}) as r:
+        ...         w.log(loss=1.0); w.log(loss=lr)
+        >>> [(r.name, r.status, r.history["loss"].values.tolist()) for r in w.runs.values()]
+        [('lr=0.1', 'finished', [1.0, 0.1]), ('lr=0.01', 'finished', [1.0, 0.01])]
+        """
+        self.run_control.begin()  # Stop and Pause reach this run before its first log()
+        return self.runs.start(name, config)
+
+    def clear(self) -> None:
+        """Forget every run and its points (a deliberate delete, e.g. a Clear button); a new view."""
+        self.runs.clear()
+        self._hidden.clear()
+        self._builder = FrameBuilder(self.runs)
+        if self._view is not None:
+            self._close_view()
+            self._open_view()
+
+    def set_run_visible(self, name: str, visible: bool = True) -> None:
+        """Show or hide run ``name``'s lines (the run table's box); a hidden run costs no payload."""
+        if name not in self.runs:
+            raise KeyError(f"no run named {name!r}; runs: {list(self.runs)}")
+        if visible == (name not in self._hidden):
+            return
+        (self._hidden.discard if visible else self._hidden.add)(name)
+        self._redraw()
+
+    def _current_step(self) -> int | None:
+        run = self.runs.shown(create=False)
+        return None if run is None else run.history.last_step
+
+    def _stop_requested(self) -> bool:
+        run = self.run_control.run
+        return run is not None and run.stopped
+
+    def _control_event(self, event: str) -> None:
+        """A control run ended (its cell, its ``with w:`` block): the implicit run ends with it."""
+        default = self.runs.default
+        if event == "end" and default is not None and default.status == RUNNING:
+            last = self.run_control.last_run
+            default.finish("stopped" if last is not None and last.stopped else "finished")
 
     # ---------------------------------------------------------------- drawing
     @property
@@ -200,7 +253,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
     def _options(self) -> FrameOptions:
         return FrameOptions(
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, max_points=self.max_points,
-            groups=self._groups, window=self.window, x_ranges=dict(self._x_ranges),
+            groups=self._groups, window=self.window, x_ranges=dict(self._x_ranges), hidden=frozenset(self._hidden),
         )
 
     def _paint(self) -> bool:
@@ -209,8 +262,10 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
             return False
         options = self._options()
         view.apply(self._builder.build(options), options, self._notes)
-        view.show_progress(self.progress.sample(self.history.next_step, time.monotonic()))
-        view.show_epochs(epoch_boundaries(self.history, options.x_axis))
+        active = self.runs.shown(create=False)
+        view.show_progress(self.progress.sample(0 if active is None else active.history.next_step, time.monotonic()))
+        drawn = [r.history for r in self.runs.snapshot() if r.name not in self._hidden]
+        view.show_epochs(shared_epoch_boundaries(drawn, options.x_axis))
         return True
 
     def _on_zoom(self, ranges: dict[str, XRange], now: bool) -> None:
@@ -236,16 +291,23 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         self._frames.flush()
 
     def _after_cell(self) -> None:
-        """End of an IPython cell: draw the last values and refresh the static picture."""
+        """End of an IPython cell: a run of the main thread left running by an exception fails; draw the
+        last values and refresh the static picture."""
+        error = cells.last_error()
+        if error is not None:
+            for run in self.runs.snapshot():
+                if run.status == RUNNING and run.thread is threading.main_thread():
+                    run.fail(error)
         if self._frames.dirty:
             self.flush()
-        self._output.refresh(self.history.version)
+        self._output.refresh(self.runs.version)
 
     # ------------------------------------------------------------- display
     def _open_view(self) -> None:
         view = self._view = PlotView(
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, height=self.height,
-            control=self.run_control, current_step=lambda: self.history.last_step, on_zoom=self._on_zoom,
+            control=self.run_control, current_step=self._current_step, on_zoom=self._on_zoom,
+            on_run_visible=self.set_run_visible,
         )
         self._links = [
             traitlets.link((view.smoothing, "value"), (self, "smoothing")),
@@ -274,9 +336,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         return self
 
     def _svg(self) -> tuple[str, int]:
-        with self.history.lock:
-            version = self.history.version
-            frame = self._builder.build(self._options())
+        version = self.runs.version
+        frame = self._builder.build(self._options())
         return static.frame_to_svg(frame, self.log_y), version
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, Any]:
@@ -290,7 +351,10 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
         self._output.display()
 
     def __repr__(self) -> str:
-        parts = [f"{name}: {n} points" for name, n in self.history.counts().items()]
+        runs = self.runs.snapshot()
+        if len(runs) > 1:
+            return f"LiveLossWidget({len(runs)} runs: {', '.join(repr(r.name) for r in runs)})"
+        parts = [f"{name}: {n} points" for r in runs for name, n in r.history.counts().items()]
         return f"LiveLossWidget({', '.join(parts) or 'empty'})"
 
     def close(self) -> None:
@@ -300,47 +364,26 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, widgets.VBox):
             follower.stop()
         self.flush()
         try:
-            self._output.refresh(self.history.version)  # the saved output keeps a picture of the final curves
+            self._output.refresh(self.runs.version)  # the saved output keeps a picture of the final curves
         except Exception:  # pragma: no cover - outside IPython there is nothing to update
             pass
         self._output.displayed = False
         self._frames.cancel()
+        self._close_view()
+        layout = self.layout
+        super().close()
+        self.__dict__.pop("_repr_mimebundle_", None)  # ipywidgets' close() hides the method; ours reopens
+        layout.close()
+
+    def _close_view(self) -> None:
         for link in self._links:
             link.unlink()
         self._links = []
         view, self._view = self._view, None
         if view is not None:
             view.close()
-        layout = self.layout
-        super().close()
-        self.__dict__.pop("_repr_mimebundle_", None)  # ipywidgets' close() hides the method; ours reopens
-        layout.close()
 
-    # ------------------------------------------------------------ following
-    def follow(
-        self, logdir: PathLike, *, poll: float = 0.25, tags: TagsArg = None, csv: bool | str | Sequence[str] = True,
-        rescan: float = 1.0, settle: float = 2.0, corrupt_after: float = 2.0, wake: bool = True,
-    ) -> Follower:
-        """Follow the runs under ``logdir`` live: TensorBoard event files and CSV logs.
-
-        A background thread polls every ``poll`` seconds; each run and tag becomes a series
-        ``"<run>/<tag>"`` drawn in the panel of its tag. ``tags``: ``None`` (every scalar but
-        bookkeeping such as Lightning's ``epoch``), a regex, names/globs, or a predicate.
-        ``csv``: follow ``*.csv`` logs too (``False``, or glob(s)). ``rescan``, ``settle``,
-        ``corrupt_after``, ``wake``: see :class:`~lossplot_widget.follow.Follower`.
-        Needs the ``tensorboard`` package (``pip install lossplot-widget[follow]``).
-
-        >>> import tempfile
-        >>> handle = LiveLossWidget().follow(tempfile.mkdtemp(), poll=0.1)
-        >>> handle.stop()
-        """
-        follower = Follower(
-            self._follow_sink, logdir, poll=poll, tags=tags, csv=csv, rescan=rescan, settle=settle,
-            corrupt_after=corrupt_after, wake=wake,
-        )
-        self._followers.append(follower)
-        return follower
-
+    # ------------------------------------------------------------ notes
     def _add_note(self, text: str) -> None:
         """Show ``text`` above the plot (kept for the widget's lifetime)."""
         if text not in self._notes:

@@ -98,7 +98,7 @@ def test_keyboard_interrupts_anywhere_leave_history_consistent(recorder):
     # the next "cell" keeps logging into the same widget, and the trailing flush draws the last value
     w.log(loss=-1.0, acc=-2.0)
     w.flush()
-    raw = w._view.panels["loss"].series["loss"].raw
+    raw = w._view.panels["loss"].marks("loss").raw
     assert raw.y[-1] == -1.0
     assert not w.dirty
 
@@ -112,7 +112,7 @@ def test_closed_widget_keeps_recording_and_redisplays(recorder):
         w.log(loss=float(i))
     assert len(w.history["loss"]) == 101
     w.widget
-    assert len(w._view.panels["loss"].series["loss"].raw.y) == 101
+    assert len(w._view.panels["loss"].marks("loss").raw.y) == 101
 
 
 def test_resumed_run_replaces_from_its_first_step():
@@ -148,7 +148,7 @@ def test_extreme_values_never_crash_or_vanish(recorder, log_y):
         w.log(loss=v)
     w.flush()
     np.testing.assert_array_equal(w.history["loss"].values, extremes)  # kept exactly
-    marks = w._view.panels["loss"].series["loss"]
+    marks = w._view.panels["loss"].marks("loss")
     y = np.asarray(marks.raw.y, dtype=float)
     assert np.isfinite(y[np.isfinite(y)]).all()
     finite = y[np.isfinite(y)]
@@ -213,8 +213,8 @@ def test_interrupted_cell_still_gets_its_trailing_flush(recorder):
         result = shell.run_cell("for i in range(1000):\n    w.log(loss=float(i))\n    if i == 499: raise KeyboardInterrupt\n")
         assert isinstance(result.error_in_exec, KeyboardInterrupt)
         w = shell.user_ns["w"]
-        assert w._view.panels["loss"].series["loss"].raw.y[-1] == 499.0
+        assert w._view.panels["loss"].marks("loss").raw.y[-1] == 499.0
         shell.run_cell("w.log(loss=-1.0)")  # the next cell keeps logging into the same widget
-        assert w._view.panels["loss"].series["loss"].raw.y[-1] == -1.0
+        assert w._view.panels["loss"].marks("loss").raw.y[-1] == -1.0
     finally:
         InteractiveShell.clear_instance()

@@ -21,7 +21,7 @@ def decode(msg, key):
 
 def marks_of(w):
     panel = w._view.panels["loss"]
-    return panel.series["loss"]
+    return panel.marks("loss")
 
 
 def test_tight_loop_sends_few_frames_one_message_per_mark(recorder):
@@ -77,7 +77,7 @@ def test_post_run_cell_flushes():
         )
         w = shell.user_ns["w"]
         assert not w.dirty
-        assert w._view.panels["loss"].series["loss"].raw.y[-1] == 999.0
+        assert w._view.panels["loss"].marks("loss").raw.y[-1] == 999.0
     finally:
         InteractiveShell.clear_instance()
 
@@ -90,7 +90,7 @@ def test_with_block_and_close_flush_and_redisplay(recorder):
         w.log(loss=1.0)
         w.log(loss=2.0)
         w.log(loss=3.0)
-    assert w._view.panels["loss"].series["loss"].raw.y[-1] == 3.0
+    assert w._view.panels["loss"].marks("loss").raw.y[-1] == 3.0
     w.log(loss=4.0)
     w.close()
     assert w._view is None and w.comm is None
@@ -98,7 +98,7 @@ def test_with_block_and_close_flush_and_redisplay(recorder):
     bundle = w._repr_mimebundle_()  # displayed again: a new comm, a new view over the whole history
     assert w.comm is not None and w.model_id != first_id
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
-    assert w._view.panels["loss"].series["loss"].raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert w._view.panels["loss"].marks("loss").raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
     opened = [m["data"]["state"] for m in recorder.messages if m["msg_type"] == "comm_open" and m["comm_id"] == w.model_id]
     assert len(opened) == 1 and opened[0]["children"] == [f"IPY_MODEL_{c.model_id}" for c in w.children]
 
@@ -114,12 +114,12 @@ def test_toolbar_controls_drive_the_frame(recorder):
     view.log_y.value = True  # the toggle in the toolbar
     assert w.log_y is True
     assert panel.y_axis.scale is panel.log_scale
-    assert panel.series["loss"].raw.scales["y"] is panel.log_scale
-    assert np.isnan(panel.series["loss"].raw.y[1])
+    assert panel.marks("loss").raw.scales["y"] is panel.log_scale
+    assert np.isnan(panel.marks("loss").raw.y[1])
     assert "value(s) &le; 0" in view.notes.value
     view.smoothing.value = 0.5
-    assert len(panel.series["loss"].smooth.y) == 4
-    assert panel.series["loss"].raw.opacities[0] < 1
+    assert len(panel.marks("loss").smooth.y) == 4
+    assert panel.marks("loss").raw.opacities[0] < 1
     view.x_axis.value = "time"
     assert panel.x_axis.label.startswith("wall-clock")
 
@@ -137,7 +137,7 @@ def test_panels_legend_and_escaped_names(recorder):
     loss_panel = view.panels["loss"]
     colors = [s.raw.colors[0] for s in loss_panel.series.values()]
     assert len(set(colors)) == 2 and all(c.startswith("var(--jp-") for c in colors)
-    assert loss_panel.series["val_loss"].raw.line_style == "dashed"
+    assert loss_panel.marks("val_loss").raw.line_style == "dashed"
     assert "<img" not in view.summary.value and "&lt;img" in view.summary.value
     assert "non-finite value (nan) first at step 1" in view.notes.value
 
@@ -150,7 +150,7 @@ def test_logging_before_display_sends_no_message_per_log(recorder):
         w.log(loss=float(i))
     assert w.frames_sent <= 1 and len(recorder.messages) <= 3 * 2 + 8  # at most one frame's updates
     w.flush()
-    assert w._view.panels["loss"].series["loss"].raw.y[-1] == 999.0
+    assert w._view.panels["loss"].marks("loss").raw.y[-1] == 999.0
 
 
 def test_bad_traits():

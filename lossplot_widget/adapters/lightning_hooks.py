@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ..core.grouping import is_validation, panel_of
+from ..core.runs import RUNNING, Run
 from ..widget import LiveLossWidget
 from .common import scalars, show
 
 __all__ = ["STATE_VERSION", "LiveLossMixin"]
 
-STATE_VERSION = 1
+#: 2: the state names its run (``"run"``); a version-1 state (no run) restores into a fresh run
+STATE_VERSION = 2
 
 
 def _results_metrics(trainer: Any, on_step: bool) -> dict[str, Any]:
@@ -53,27 +55,44 @@ def _dedupe(metrics: Mapping[str, Any], keep_suffix: str | None) -> dict[str, An
 class LiveLossMixin:
     """Translate Lightning's hooks into ``log()`` calls (see ``lossplot_widget.lightning``)."""
 
-    def __init__(self, widget: LiveLossWidget | None = None) -> None:
+    def __init__(self, widget: LiveLossWidget | None = None, run: str | None = None) -> None:
         super().__init__()
         self.widget = widget
-        self._pending: dict[str, Any] | None = None  # history from a checkpoint, until a widget exists
+        #: the run each ``fit`` logs into (``None``: a fresh ``run-N`` per fit; a resumed fit continues its run)
+        self.run_name = run
+        self.run: Run | None = None  # the run of the current (or last) fit
+        self._pending: dict[str, Any] | None = None  # state from a checkpoint, until the fit starts
         self._last_step: int | None = None
 
     # ----------------------------------------------------------------- widget
     def _ensure_widget(self) -> LiveLossWidget:
         if self.widget is None:
             self.widget = LiveLossWidget()
-            if self._pending is not None:
-                _restore(self.widget, self._pending)
-                self._pending = None
             show(self.widget)
         return self.widget
+
+    def _ensure_run(self) -> Run:
+        if self.run is None or self.run.status != RUNNING:
+            w = self._ensure_widget()
+            pending, self._pending = self._pending, None
+            name = self.run_name
+            if pending is not None and pending.get("run"):
+                name = str(pending["run"])  # a resumed fit continues the run of its checkpoint
+            self.run = w.run(name)
+            if pending is not None and pending.get("history") and not len(self.run.history):
+                # a run that holds points (resumed in the same process) keeps them: the resumed
+                # points replace the older ones from the step they restart at
+                self.run.history.load_dict(pending["history"])  # later points continue the time axis
+                w.flush()
+        return self.run
 
     # ------------------------------------------------------------------ hooks
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         if not trainer.is_global_zero:
             return
         w = self._ensure_widget()
+        self.run = None
+        self._ensure_run()
         w.progress.done = int(trainer.global_step)
         w.set_total(trainer.estimated_stepping_batches)  # inf (no limit) hides the bar
         self._last_step = int(trainer.global_step)  # points come after optimizer steps
@@ -95,7 +114,7 @@ class LiveLossMixin:
         if loss is not None and "loss" not in values and not any(panel_of(k) == "loss" for k in values):
             values["loss"] = loss  # what training_step returned, unless a *loss metric is logged
         if values:
-            w.log(values, step=step, epoch=int(trainer.current_epoch))
+            self._ensure_run().log(values, step=step, epoch=int(trainer.current_epoch))
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         if not trainer.is_global_zero:
@@ -104,7 +123,7 @@ class LiveLossMixin:
         values = _dedupe(scalars(_results_metrics(trainer, on_step=False)), keep_suffix="_epoch")
         values = {k: v for k, v in values.items() if not is_validation(k)}
         if values:
-            w.log(values, step=int(trainer.global_step), epoch=int(trainer.current_epoch))
+            self._ensure_run().log(values, step=int(trainer.global_step), epoch=int(trainer.current_epoch))
         w.flush()
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
@@ -115,20 +134,28 @@ class LiveLossMixin:
         if not values:  # fall back to what is visible to every callback
             values = {k: v for k, v in scalars(trainer.callback_metrics).items() if is_validation(k)}
         if values:
-            w.log(values, step=int(trainer.global_step), epoch=int(trainer.current_epoch))
+            self._ensure_run().log(values, step=int(trainer.global_step), epoch=int(trainer.current_epoch))
         w.flush()
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         if trainer.is_global_zero and self.widget is not None:
             self.widget.progress.done = int(trainer.global_step)
+            if self.run is not None and self.run.status == RUNNING:
+                self.run.finish()  # ``stopped`` after a Stop click
             self.widget.flush()
+
+    def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        if trainer.is_global_zero and self.run is not None and self.run.status == RUNNING:
+            self.run.fail(exception)  # ``interrupted`` for Ctrl-C, else ``failed``
+            if self.widget is not None:
+                self.widget.flush()
 
     # ------------------------------------------------------------- checkpoint
     def state_dict(self) -> dict[str, Any]:
-        """The whole history (every point, exactly), saved in Lightning checkpoints."""
-        if self.widget is None:
-            return {} if self._pending is None else {"version": STATE_VERSION, "history": self._pending}
-        return {"version": STATE_VERSION, "history": self.widget.to_dict()}
+        """The run's name and whole history (every point, exactly), saved in Lightning checkpoints."""
+        if self.run is None:
+            return {} if self._pending is None else dict(self._pending)
+        return {"version": STATE_VERSION, "run": self.run.name, "history": self.run.history.to_dict()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the history of a checkpoint into an empty widget (or the one created later).
@@ -136,13 +163,10 @@ class LiveLossMixin:
         A widget that already holds points (the same run, resumed in the same process) is left
         as is: the resumed points replace the older ones from the step they restart at.
         """
-        history = (state_dict or {}).get("history")
-        if not history:
+        if not (state_dict or {}).get("history"):
             return
-        if self.widget is None:
-            self._pending = history
-        else:
-            _restore(self.widget, history)
+        self._pending = dict(state_dict)  # restored when the fit starts (Lightning loads it before that)
+        self.run = None
 
 
 def _loss_of(outputs: Any) -> Any:
@@ -152,10 +176,3 @@ def _loss_of(outputs: Any) -> Any:
         return None
     found = scalars({"loss": outputs})
     return found.get("loss")
-
-
-def _restore(widget: LiveLossWidget, data: Mapping[str, Mapping[str, Sequence[Any]]]) -> None:
-    if len(widget.history):
-        return
-    widget.history.load_dict(data)  # points logged after the resume continue the time axis
-    widget.flush()

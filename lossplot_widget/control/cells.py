@@ -19,13 +19,21 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["watch"]
+__all__ = ["last_error", "watch"]
 
 _callbacks: list[weakref.WeakMethod[Callable[[], None]]] = []
 _registered_on: Any = None
+_last_error: list[BaseException | None] = [None]
 
 
-def _post_run_cell(*_args: Any) -> None:
+def last_error() -> BaseException | None:
+    """The exception that ended the cell whose end-of-cell callbacks are running (``None``: it ran through)."""
+    return _last_error[0]
+
+
+def _post_run_cell(*args: Any) -> None:
+    result = args[0] if args else None
+    _last_error[0] = getattr(result, "error_in_exec", None)
     alive = []
     for ref in list(_callbacks):
         callback = ref()
@@ -37,6 +45,7 @@ def _post_run_cell(*_args: Any) -> None:
         except Exception as exc:  # never break the user's cell over a plot
             print(f"lossplot_widget: end-of-cell work failed: {exc!r}", file=sys.stderr)
     _callbacks[:] = alive
+    _last_error[0] = None
 
 
 def watch(callback: Callable[[], None]) -> None:

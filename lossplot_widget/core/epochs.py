@@ -55,3 +55,21 @@ def epoch_boundaries(history: History, x_axis: str) -> list[float]:
         stride = -(-len(bounds) // MAX_RULES)
         bounds = bounds[stride - 1 :: stride]
     return bounds
+
+
+def shared_epoch_boundaries(histories: list[History], x_axis: str) -> list[float]:
+    """The epoch boundaries of several runs drawn in one panel: those of the run with the most epochs
+    when every run's boundaries begin the same way (a sweep with one epoch length); else none.
+
+    >>> a, b = History(), History()
+    >>> for step in range(6):
+    ...     _ = a.append({"loss": 1.0}, step, step // 3)
+    >>> _ = b.append({"loss": 1.0}, 0, 0)
+    >>> shared_epoch_boundaries([a, b], "step")
+    [2.5]
+    """
+    lists = [epoch_boundaries(h, x_axis) for h in histories]
+    longest = max(lists, key=len, default=[])
+    if all(bounds == longest[: len(bounds)] for bounds in lists):
+        return longest
+    return []

@@ -9,6 +9,7 @@ Training and validation twins share a panel: ``loss``/``val_loss``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 _PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval")
@@ -83,3 +84,17 @@ def assign_panels(names: Sequence[str], overrides: Mapping[str, str]) -> dict[st
     for name in names:
         panels.setdefault(overrides.get(name) or panel_of(name), []).append(name)
     return panels
+
+
+_HIGHER = ("acc", "accuracy", "f1", "precision", "recall", "auc", "auroc", "iou", "dice", "r2", "bleu", "rouge",
+           "map", "score", "top1", "top5", "psnr", "ssim")
+
+
+def higher_is_better(name: str) -> bool:
+    """True for accuracy-like names (their best is the max); losses and the rest: the min is best.
+
+    >>> higher_is_better("val_acc"), higher_is_better("train/f1_macro"), higher_is_better("val_loss")
+    (True, True, False)
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", panel_of(name).lower().rsplit("/", 1)[-1]) if w]
+    return any(w in _HIGHER or w.startswith(("acc", "top")) for w in words)

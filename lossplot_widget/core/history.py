@@ -126,15 +126,15 @@ class History:
                 self._t0 = time.time()
             return self._t0
 
-    def continue_clock(self, elapsed: float) -> None:
-        """Set the clock so that *now* is ``elapsed`` seconds after its start (a resumed run
-        continues its time axis).
+    def continue_clock(self, elapsed: float, at: float | None = None) -> None:
+        """Set the clock so that *now* (or wall time ``at``) is ``elapsed`` seconds after its start
+        (a resumed run continues its time axis; a followed run starts at its first point).
 
         >>> h = History(); h.continue_clock(60.0); round(time.time() - h.t0)
         60
         """
         with self.lock:
-            self._t0 = time.time() - float(elapsed)
+            self._t0 = (time.time() if at is None else float(at)) - float(elapsed)
 
     def load(
         self, name: str, steps: Any, epochs: Any, times: Any, values: Any, *, wall_clock: bool = False

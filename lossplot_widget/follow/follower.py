@@ -51,7 +51,7 @@ class FollowSink(Protocol):
     """Where a follower delivers what it reads (the widget hands one in; the follower holds it weakly)."""
 
     def ingest(self, batch: Batch) -> int:
-        """Store ``batch`` (``{series: (tag, [(step, epoch, wall time, value), ...])}``); return the points stored."""
+        """Store ``batch`` (``{(run, tag): [(step, epoch, wall time, value), ...]}``); return the points stored."""
         ...
 
     def note(self, text: str) -> None:

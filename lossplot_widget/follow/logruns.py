@@ -1,7 +1,7 @@
 """What is in a log directory: runs, their writers and files, and which points are new.
 
 :class:`LogDir` discovers event files and CSV logs under a directory and turns what each file
-has gained into points ``{series name: (tag, [(step, epoch, wall time, value), ...])}``;
+has gained into points ``{(run, tag): [(step, epoch, wall time, value), ...]}``;
 :class:`~lossplot_widget.follow.follower.Follower` polls it from a thread and logs the points.
 
 A run is a directory holding event files (named by its path under the log directory), or a CSV log.
@@ -28,7 +28,8 @@ from .tbevents import EventFileReader, Scalar, is_event_file
 
 __all__ = ["Batch", "CsvSource", "EventSource", "LogDir", "TagsArg", "Writer", "default_tags", "tag_filter"]
 
-Batch = dict[str, tuple[str, list[tuple[int, float, float, float]]]]
+#: ``{(run, tag): [(step, epoch, wall time, value), ...]}``
+Batch = dict[tuple[str, str], list[tuple[int, float, float, float]]]
 
 TagsArg = str | Sequence[str] | Callable[[str], bool] | None
 
@@ -215,11 +216,7 @@ class LogDir:
             epoch = writer.epoch = epoch_at.get(sc.step, writer.epoch)
             if not accept(sc.tag):
                 continue
-            name = f"{writer.prefix}/{sc.tag}"
-            entry = batch.get(name)
-            if entry is None:
-                entry = batch[name] = (sc.tag, [])
-            entry[1].append((sc.step, epoch, sc.wall_time, sc.value))
+            batch.setdefault((writer.prefix, sc.tag), []).append((sc.step, epoch, sc.wall_time, sc.value))
             arrivals.append(sc.wall_time)
         src.pending = held
 
@@ -249,8 +246,4 @@ class LogDir:
                     value = float(cell)
                 except ValueError:
                     continue
-                name = f"{src.run}/{col}"
-                entry = batch.get(name)
-                if entry is None:
-                    entry = batch[name] = (col, [])
-                entry[1].append((step, epoch, now, value))
+                batch.setdefault((src.run, col), []).append((step, epoch, now, value))

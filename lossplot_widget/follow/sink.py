@@ -1,50 +1,49 @@
-"""A :class:`~lossplot_widget.follow.follower.FollowSink` that stores followed points in a history.
+"""A :class:`~lossplot_widget.follow.follower.FollowSink` that stores followed points in runs.
 
-Each followed series (``"<run>/<tag>"``) is drawn in the panel its tag alone would get
-(``"a/val_loss"`` beside ``"b/loss"``), unless ``groups=`` placed it; its times are the writer's
-wall-clock times, put on the history's clock.
+Each followed run (a run directory, a CSV log) becomes a run of the :class:`~lossplot_widget.core.runs.RunSet`
+with status ``followed``; its tags are its series. Times are the writer's wall-clock times, put on the
+run's own clock, which starts at the run's first point (``time`` is relative to each run's start).
 
->>> from lossplot_widget.core.history import History
->>> h, groups = History(), {}
->>> sink = HistorySink(h, groups, note=print, request_frame=lambda: None)
->>> sink.ingest({"run1/val_loss": ("val_loss", [(0, 0.0, h.start_clock(), 0.5)])})
-1
->>> h["run1/val_loss"].values.tolist(), groups
-([0.5], {'run1/val_loss': 'loss'})
+>>> from lossplot_widget.core.runs import RunSet
+>>> runs = RunSet()
+>>> sink = HistorySink(runs, note=print, request_frame=lambda: None)
+>>> sink.ingest({("run1", "val_loss"): [(0, 0.0, 1000.0, 0.5), (1, 0.0, 1002.0, 0.4)]})
+2
+>>> runs["run1"].history["val_loss"].times.tolist(), runs["run1"].status
+([0.0, 2.0], 'followed')
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 
-from ..core.grouping import panel_of
-from ..core.history import History
+from ..core.runs import FOLLOWED, RunSet
 from .logruns import Batch
 
 __all__ = ["HistorySink"]
 
 
 class HistorySink:
-    """Followed points into ``history``; panel placement into ``groups`` (``{series: panel title}``)."""
+    """Followed points into ``runs``: one run per followed run, one series per tag."""
 
-    def __init__(
-        self, history: History, groups: MutableMapping[str, str], note: Callable[[str], None],
-        request_frame: Callable[[], None],
-    ) -> None:
-        self.history = history
-        self.groups = groups
+    def __init__(self, runs: RunSet, note: Callable[[str], None], request_frame: Callable[[], None]) -> None:
+        self.runs = runs
         self.note = note
         self.request_frame = request_frame
 
     def ingest(self, batch: Batch) -> int:
         """Load every series of ``batch``; return the number of points."""
         n = 0
-        groups = self.groups
-        with self.history.lock:
-            for name, (tag, points) in batch.items():
-                if name not in groups:
-                    groups[name] = groups.get(tag) or panel_of(tag)
-                steps, epochs, walls, values = zip(*points)
-                self.history.load(name, steps, epochs, walls, values, wall_clock=True)
-                n += len(points)
+        by_run: dict[str, list[tuple[str, list[tuple[int, float, float, float]]]]] = {}
+        for (run_name, tag), points in batch.items():
+            by_run.setdefault(run_name, []).append((tag, points))
+        for run_name, series in by_run.items():
+            h = self.runs.adopt(run_name, status=FOLLOWED).history
+            with h.lock:
+                if h.t0 is None:
+                    h.continue_clock(0.0, at=min(p[2] for _, points in series for p in points))
+                for tag, points in series:
+                    steps, epochs, walls, values = zip(*points)
+                    h.load(tag, steps, epochs, walls, values, wall_clock=True)
+                    n += len(points)
         return n

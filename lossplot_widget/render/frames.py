@@ -20,12 +20,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.epochs import epoch_step_bounds
-from ..core.grouping import assign_panels
+from ..core.grouping import assign_panels, panel_of
 from ..core.history import History, Series, Stats
+from ..core.runs import Run, RunSet
 from .pyramid import MinMaxPyramid
+from .runstyle import RunSummary, SeriesKey, style_panels, summarize
 from .tracks import SeriesTrack, position_bound
 
-__all__ = ["DRAW_LIMIT", "X_AXES", "X_LABELS", "Frame", "FrameBuilder", "FrameOptions", "SeriesFrame"]
+__all__ = [
+    "DRAW_LIMIT", "X_AXES", "X_LABELS", "Frame", "FrameBuilder", "FrameOptions", "RunSummary", "SeriesFrame",
+    "SeriesKey",
+]
 
 X_AXES = ("step", "epoch", "time")
 #: x values of drawn positions
@@ -47,13 +52,15 @@ class FrameOptions:
     groups: Mapping[str, str] = field(default_factory=dict)
     #: per panel title, the visible x range ``(min, max)`` (either may be None) set by zooming
     x_ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
-    #: without a zoom, show only the latest ``window`` steps (None: the whole run)
+    #: without a zoom, show only the latest ``window`` steps of each run (None: the whole run)
     window: int | None = None
+    #: runs not drawn (their lines cost no payload; they stay in the run table)
+    hidden: frozenset[str] = frozenset()
 
 
 @dataclass
 class SeriesFrame:
-    """One series, ready to assign to marks (all arrays float64, bounded in length)."""
+    """One series of one run, ready to assign to marks (all arrays float64, bounded in length)."""
 
     name: str
     x: np.ndarray
@@ -65,13 +72,36 @@ class SeriesFrame:
     hidden_nonpositive: int
     count: int
     clipped: int = 0
+    #: the run the series belongs to
+    run: str = ""
+    #: palette index, line style (``solid``, ``dashed``, ``dotted``, ``dash_dotted``) and legend
+    #: label (``None``: not in the legend); see :mod:`lossplot_widget.render.runstyle`
+    color: int = 0
+    style: str = "solid"
+    legend: str | None = None
+    #: False when the arrays are the previous frame's (nothing changed: nothing to send)
+    fresh: bool = True
+
+    @property
+    def key(self) -> SeriesKey:
+        return (self.run, self.name)
+
+    @property
+    def label(self) -> str:
+        """``"<run> · <metric>"`` when runs are compared, else the metric."""
+        return self.name if self.legend == self.name or not self.run else f"{self.run} · {self.name}"
 
 
 @dataclass
 class Frame:
     panels: dict[str, list[SeriesFrame]]
     x_label: str
-    stats: dict[str, Stats]
+    #: per (run, metric) of every run, hidden ones included
+    stats: dict[SeriesKey, Stats]
+    #: every run, in the order they began (the run table)
+    runs: list[RunSummary] = field(default_factory=list)
+    #: several runs (or a named one): colour encodes the run, the legend names runs
+    comparing: bool = False
 
 
 def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
@@ -90,47 +120,72 @@ def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int
 
 
 class FrameBuilder:
-    """Builds :class:`Frame` objects from a :class:`History`.
+    """Builds :class:`Frame` objects from a :class:`~lossplot_widget.core.runs.RunSet` (or one History).
 
-    Keeps a :class:`~lossplot_widget.render.tracks.SeriesTrack` per series, so a frame costs
-    O(max_points) per series plus the new points since the last frame, whatever the
-    length of the history.
+    Keeps a :class:`~lossplot_widget.render.tracks.SeriesTrack` per (run, series), so a frame costs
+    O(max_points) per drawn series plus the new points since the last frame, whatever the length of
+    the history; a series whose points and options did not change since the last frame reuses its
+    arrays (``fresh=False``), so finished runs cost (almost) nothing per frame.
     """
 
-    def __init__(self, history: History) -> None:
-        self.history = history
-        self._tracks: dict[str, SeriesTrack] = {}
+    def __init__(self, source: History | RunSet) -> None:
+        self.runs = RunSet.of(source) if isinstance(source, History) else source
+        self._tracks: dict[tuple[Run, str], SeriesTrack] = {}
+        self._last: dict[tuple[Run, str], tuple[tuple[object, ...], SeriesFrame]] = {}
 
     def build(self, options: FrameOptions) -> Frame:
         if options.x_axis not in X_AXES:
             raise ValueError(f"x_axis must be one of {X_AXES}, got {options.x_axis!r}")
-        history = self.history
-        with history.lock:
-            history.commit()
-            names = history.names
-            panels = assign_panels(names, options.groups)
-            bounds = epoch_step_bounds(history) if options.x_axis == "epoch" else {}
-            out: dict[str, list[SeriesFrame]] = {}
-            stats: dict[str, Stats] = {}
-            for title, members in panels.items():
-                frames = out[title] = []
-                for name in members:
-                    s = history[name]
-                    stats[name] = s.stats()
-                    frames.append(self._series_frame(title, s, options, bounds))
-        return Frame(panels=out, x_label=X_LABELS[options.x_axis], stats=stats)
+        runs = self.runs.snapshot()
+        comparing = self.runs.comparing
+        self._forget(runs)
+        names: dict[str, None] = {}
+        stats: dict[SeriesKey, Stats] = {}
+        drawn: dict[tuple[str, str], SeriesFrame] = {}  # (run, metric) -> frame, visible runs only
+        summaries = []
+        for run in runs:
+            h = run.history
+            hidden = run.name in options.hidden
+            with h.lock:
+                h.commit()
+                run_stats = {}
+                bounds = epoch_step_bounds(h) if options.x_axis == "epoch" and not hidden else {}
+                for name in h.names:
+                    s = h[name]
+                    run_stats[name] = stats[(run.name, name)] = s.stats()
+                    names.setdefault(name)
+                    if not hidden:
+                        drawn[(run.name, name)] = self._series_frame(run, s, options, bounds)
+                counts = {n: len(h[n]) for n in h.names}
+                busiest = max(counts, key=counts.__getitem__) if counts else None
+                t = h[busiest].times if busiest is not None else np.empty(0)
+                span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
+            summaries.append(summarize(run, run_stats, hidden, span))
+        panels: dict[str, list[SeriesFrame]] = {}
+        for title, members in assign_panels(list(names), options.groups).items():
+            panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
+        style_panels(panels, comparing, {r.name: r.index for r in runs})
+        return Frame(panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
+                     comparing=comparing)
 
-    def track(self, name: str) -> SeriesTrack:
-        """The incremental drawing state of series ``name``."""
-        track = self._tracks.get(name)
-        if track is None:
-            track = self._tracks[name] = SeriesTrack()
-        return track
+    def track(self, name: str, run: str | None = None) -> SeriesTrack:
+        """The incremental drawing state of series ``name`` (of run ``run``, default: the first run with it)."""
+        for (r, n), track in self._tracks.items():
+            if n == name and (run is None or r.name == run):
+                return track
+        raise KeyError(name)
+
+    def _forget(self, runs: list[Run]) -> None:
+        """Drop the state of runs that are gone (removed, cleared)."""
+        alive = set(runs)
+        for key in [k for k in self._tracks if k[0] not in alive]:
+            del self._tracks[key]
+            self._last.pop(key, None)
 
     def _visible(
-        self, title: str, track: SeriesTrack, x_at: XAt, step_at: XAt, options: FrameOptions
+        self, title: str, run: Run, track: SeriesTrack, x_at: XAt, step_at: XAt, options: FrameOptions
     ) -> tuple[int, int]:
-        """Drawn positions ``[lo, hi)`` inside the panel's zoomed x range, or the latest ``window`` steps."""
+        """Drawn positions ``[lo, hi)`` inside the panel's zoomed x range, or the run's latest ``window`` steps."""
         size = track.size
         zoom = options.x_ranges.get(title)
         if zoom is not None and size:
@@ -139,15 +194,29 @@ class FrameBuilder:
             hi = size if xhi is None else min(size, position_bound(x_at, size, float(xhi), right=True) + 1)
             return lo, hi
         if options.window is not None and size:
-            first = self.history.next_step - options.window
+            first = run.history.next_step - options.window
             return position_bound(step_at, size, float(first), right=False), size
         return 0, size
 
     def _series_frame(
-        self, title: str, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
+        self, run: Run, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
     ) -> SeriesFrame:
+        title = options.groups.get(s.name) or panel_of(s.name)
+        key = (run, s.name)
+        signature = (
+            s.version, len(s), options.smoothing, options.log_y, options.x_axis, options.max_points,
+            options.readout_points, options.x_ranges.get(title), options.window,
+            run.history.next_step if options.window is not None else None,
+            run.history.version if options.x_axis == "epoch" else None,
+        )
+        last = self._last.get(key)
+        if last is not None and last[0] == signature:
+            last[1].fresh = False
+            return last[1]
         weight = float(options.smoothing)
-        track = self.track(s.name)
+        track = self._tracks.get(key)
+        if track is None:
+            track = self._tracks[key] = SeriesTrack()
         track.update(s, weight)
 
         def step_at(pos: np.ndarray) -> np.ndarray:
@@ -161,7 +230,7 @@ class FrameBuilder:
                 return s.times[index].astype(np.float64)
             return _epoch_x(s, index, bounds)
 
-        lo, hi = self._visible(title, track, x_at, step_at, options)
+        lo, hi = self._visible(title, run, track, x_at, step_at, options)
         log = options.log_y
         buckets = (options.max_points - 2) // 3
 
@@ -182,5 +251,6 @@ class FrameBuilder:
         sx, sy = line(smooth, buckets)
         rx, ry = line(smooth if smooth is not None else track.raw, (options.readout_points - 2) // 3)
         hidden = track.raw.nonpositive if log else 0
-        clipped = track.huge
-        return SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), clipped)
+        sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name)
+        self._last[key] = (signature, sf)
+        return sf

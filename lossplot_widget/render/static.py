@@ -19,13 +19,15 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ..core.grouping import is_validation
 from .frames import Frame, SeriesFrame
 from .palette import hex_color
 
 __all__ = ["frame_to_svg"]
 
 W, H = 420, 280
+#: SVG dash patterns of the line styles of :mod:`lossplot_widget.render.runstyle`
+_DASHES = {"dashed": ' stroke-dasharray="5,3"', "dotted": ' stroke-dasharray="1.5,2.5"',
+           "dash_dotted": ' stroke-dasharray="6,2,1.5,2"'}
 LEFT, RIGHT, TOP, BOTTOM = 58, 12, 28, 40
 
 
@@ -81,20 +83,23 @@ def _panel(title: str, series: list[SeriesFrame], x_label: str, log_y: bool, ox:
         xx = float(px(np.array(t)))
         out.append(f'<text x="{xx:.1f}" y="{TOP + ph + 14}" text-anchor="middle" font-size="10">{t:.4g}</text>')
     out.append(f'<text x="{LEFT + pw / 2}" y="{H - 6}" text-anchor="middle" font-size="11">{escape(x_label)}</text>')
-    for i, (sf, x, y) in enumerate(drawn):
-        color = hex_color(i)
+    legend = 0
+    for sf, x, y in drawn:
+        color = hex_color(sf.color)
         if log_y:
             with np.errstate(divide="ignore", invalid="ignore"):
                 y = np.log10(np.where(y > 0, y, np.nan))
-        dash = ' stroke-dasharray="5,3"' if is_validation(sf.name) else ""
+        dash = _DASHES.get(sf.style, "")
         for rx, ry in _runs(x, y):
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(rx), py(ry)))
             if len(rx) == 1:
                 out.append(f'<circle cx="{px(rx)[0]:.1f}" cy="{py(ry)[0]:.1f}" r="2" fill="{color}"/>')
             else:
                 out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.5"{dash}/>')
-        out.append(f'<text x="{W - RIGHT - 4}" y="{TOP + 14 + 13 * i}" text-anchor="end" font-size="11" fill="{color}">'
-                   f"{escape(sf.name)}</text>")
+        if sf.legend is not None:
+            out.append(f'<text x="{W - RIGHT - 4}" y="{TOP + 14 + 13 * legend}" text-anchor="end" font-size="11" '
+                       f'fill="{color}">{escape(sf.legend)}</text>')
+            legend += 1
     out.append("</g>")
     return out
 
@@ -103,8 +108,10 @@ def frame_to_svg(frame: Frame, log_y: bool = False) -> str:
     """One SVG with a panel per metric family and a caption with each series' last value."""
     panels = list(frame.panels.items())
     width = W * max(1, len(panels))
+    hidden = {r.name for r in frame.runs if r.hidden}
     captions = [
-        f"{name}: last {st.last:.6g} at step {st.last_step}" for name, st in frame.stats.items() if st.count
+        f"{f'{run} · ' if frame.comparing else ''}{name}: last {st.last:.6g} at step {st.last_step}"
+        for (run, name), st in frame.stats.items() if st.count and run not in hidden
     ]
     height = H + 16 * len(captions) + 8
     body = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lossplot-static" width="{width}" height="{height}" '

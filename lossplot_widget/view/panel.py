@@ -16,38 +16,64 @@ import bqplot
 import ipywidgets as widgets
 import numpy as np
 
-from ..core.grouping import is_validation
-from ..render.frames import SeriesFrame
+from ..render.frames import SeriesFrame, SeriesKey
 from ..render.palette import RAW_FAINT, css_color
 
 __all__ = ["Panel", "SeriesMarks", "log_ticks"]
 
 
 class SeriesMarks:
-    """The three marks of one series (raw line, smoothed line, invisible hover readout)."""
+    """The three marks of one series of one run (raw line, smoothed line, invisible hover readout)."""
 
-    def __init__(self, name: str, color: str, scales: dict[str, Any]) -> None:
-        style = "dashed" if is_validation(name) else "solid"
+    def __init__(self, sf: SeriesFrame, scales: dict[str, Any], smoothing: bool) -> None:
+        color = css_color(sf.color)
+        legend = sf.legend or sf.label
         self.raw = bqplot.Lines(
-            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[name],
-            display_legend=True, line_style=style, stroke_width=1.5,
+            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[legend],
+            display_legend=sf.legend is not None and not smoothing, line_style=sf.style, stroke_width=1.5,
+            opacities=[RAW_FAINT if smoothing else 1.0],
         )
         self.smooth = bqplot.Lines(
-            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[name],
-            display_legend=False, line_style=style, stroke_width=2.0,
+            x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[legend],
+            display_legend=sf.legend is not None and smoothing, line_style=sf.style, stroke_width=2.0,
         )
         # a tooltip label is browser-rendered text: use the name only when it holds no markup characters
-        label = name if not set(name) & set("<>&\"'") else "value"
+        label = sf.label if not set(sf.label) & set("<>&\"'") else "value"
         tooltip = bqplot.Tooltip(fields=["x", "y"], formats=[".6g", ".6g"], labels=["x", label])
         self.readout = bqplot.Scatter(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], default_size=24,
             opacities=[0.0], tooltip=tooltip, interactions={"hover": "tooltip"},
             hovered_style={"opacity": 1.0},
         )
+        self.drawn: SeriesFrame | None = None  # the frame whose arrays the marks hold
 
     @property
     def marks(self) -> list[Any]:
         return [self.raw, self.smooth, self.readout]
+
+    def restyle(self, mark: Any, sf: SeriesFrame, smoothing: bool) -> None:
+        """Colour, dash, legend and opacity of ``sf`` on ``mark`` (assigning an equal value sends nothing)."""
+        color = [css_color(sf.color)]
+        mark.colors = color
+        if mark is self.readout:
+            return
+        mark.labels = [sf.legend or sf.label]
+        mark.line_style = sf.style
+        # the legend shows the line drawn at full opacity
+        mark.display_legend = sf.legend is not None and (mark is self.smooth) == smoothing
+        if mark is self.raw:
+            mark.opacities = [RAW_FAINT if smoothing else 1.0]
+
+    def clear(self) -> None:
+        """Draw nothing (a hidden run): one message per mark, once."""
+        if self.drawn is None:
+            return
+        self.drawn = None
+        for mark in self.marks:
+            with mark.hold_sync():
+                mark.x = np.empty(0)
+                mark.y = np.empty(0)
+        self.raw.display_legend = self.smooth.display_legend = False
 
 
 class Panel:
@@ -62,7 +88,8 @@ class Panel:
         self.y_axis = bqplot.Axis(
             scale=self.lin_scale, side="left", grid_lines="dashed", tick_format=".3~g"
         )
-        self.series: dict[str, SeriesMarks] = {}
+        #: marks per (run, metric)
+        self.series: dict[SeriesKey, SeriesMarks] = {}
         # faint vertical rules where epochs begin; their own 0..1 y scale keeps them full height
         self.rule_scale = bqplot.LinearScale(min=0.0, max=1.0)
         self.rules = bqplot.Lines(
@@ -76,13 +103,20 @@ class Panel:
             layout=widgets.Layout(flex="1 1 420px", min_width="300px", height=height),
         )
 
+    def marks(self, name: str, run: str | None = None) -> SeriesMarks:
+        """The marks of metric ``name`` (of run ``run``; default: the first run drawing it here)."""
+        for (r, n), marks in self.series.items():
+            if n == name and (run is None or r == run):
+                return marks
+        raise KeyError(name if run is None else (run, name))
+
     def scales(self) -> dict[str, Any]:
         return {"x": self.x_scale, "y": self.log_scale if self.log_y else self.lin_scale}
 
-    def ensure(self, names: list[str]) -> None:
-        new = [n for n in names if n not in self.series]
-        for name in new:
-            self.series[name] = SeriesMarks(name, css_color(len(self.series)), self.scales())
+    def ensure(self, frames: list[SeriesFrame], smoothing: bool = False) -> None:
+        new = [sf for sf in frames if sf.key not in self.series]
+        for sf in new:
+            self.series[sf.key] = SeriesMarks(sf, self.scales(), smoothing)
         if new:
             self.figure.marks = [self.rules] + [m for s in self.series.values() for m in s.marks]
 
@@ -94,23 +128,32 @@ class Panel:
     def apply(self, frames: list[SeriesFrame], smoothing: bool, x_label: str) -> None:
         if self.x_axis.label != x_label:
             self.x_axis.label = x_label
+        self.ensure(frames, smoothing)
         scales = self.scales()
+        shown = set()
         for sf in frames:
-            marks = self.series[sf.name]
+            marks = self.series[sf.key]
+            shown.add(sf.key)
+            rescale = marks.raw.scales["y"] is not scales["y"]
+            if marks.drawn is sf and not rescale:
+                for mark in marks.marks:  # the same arrays as last frame: only a new style is sent
+                    marks.restyle(mark, sf, smoothing)
+                continue
+            marks.drawn = sf
             for mark, x, y in (
                 (marks.raw, sf.x, sf.y),
                 (marks.smooth, sf.smooth_x, sf.smooth_y),
                 (marks.readout, sf.readout_x, sf.readout_y),
             ):
                 with mark.hold_sync():  # one message per mark per frame
-                    if mark.scales["y"] is not scales["y"]:
+                    if rescale:
                         mark.scales = scales
-                    if mark is marks.raw:
-                        mark.opacities = [RAW_FAINT if smoothing else 1.0]
-                    if mark is not marks.readout:  # the legend shows the line drawn at full opacity
-                        mark.display_legend = (mark is marks.smooth) == smoothing
+                    marks.restyle(mark, sf, smoothing)
                     mark.x = x
                     mark.y = y
+        for key, marks in self.series.items():
+            if key not in shown:
+                marks.clear()
         self._set_log_ticks(frames)
 
     def _set_log_ticks(self, frames: list[SeriesFrame]) -> None:

@@ -19,6 +19,7 @@ from .closing import close_tree
 from .control_bar import ControlBar
 from .panel import Panel
 from .progress_bar import ProgressBar
+from .run_table import RunTable
 from .summary import render_notes, render_summary
 from .zoom import ZoomCallback, ZoomControl
 
@@ -43,11 +44,14 @@ class PlotView:
         The latest logged step (for the control label).
     on_zoom : callable
         ``on_zoom(ranges, now)``: the visible x range of each zoomed panel changed.
+    on_run_visible : callable
+        ``on_run_visible(run, visible)``: a run's box in the run table was (un)checked.
     """
 
     def __init__(
         self, *, smoothing: float, log_y: bool, x_axis: str, height: str, control: RunControl,
         current_step: Callable[[], int | None], on_zoom: ZoomCallback,
+        on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
     ) -> None:
         self.height = height
         self.smoothing = widgets.FloatSlider(
@@ -65,6 +69,7 @@ class PlotView:
         )
         self.notes = widgets.HTML()
         self.summary = widgets.HTML()
+        self.run_table = RunTable(on_run_visible)  # shown while runs are compared
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
         self.control_bar = ControlBar(control, current_step)  # Stop, Pause and which mechanism delivers them
@@ -80,7 +85,7 @@ class PlotView:
     @property
     def children(self) -> tuple[widgets.Widget, ...]:
         """What the widget's box shows, top to bottom."""
-        return (self.toolbar, self.notes, self.panel_box, self.summary)
+        return (self.toolbar, self.notes, self.panel_box, self.run_table.box, self.summary)
 
     def apply(self, frame: Frame, options: FrameOptions, notes: Sequence[str] = ()) -> None:
         """Draw ``frame`` (made with ``options``); ``notes``: extra messages shown above the plot."""
@@ -92,14 +97,14 @@ class PlotView:
                 self.zoom.attach(title, panel)
                 new_panel = True
             panel.set_log(options.log_y)
-            panel.ensure([s.name for s in series])
             panel.apply(series, options.smoothing > 0, frame.x_label)
         if new_panel:
             self.panel_box.children = [p.figure for p in self.panels.values()]
         html_notes = render_notes(frame, notes)
         if self.notes.value != html_notes:
             self.notes.value = html_notes
-        summary = render_summary(frame)
+        self.run_table.show(frame)
+        summary = "" if frame.comparing else render_summary(frame)
         if self.summary.value != summary:
             self.summary.value = summary
 

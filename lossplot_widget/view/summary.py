@@ -20,7 +20,8 @@ def _fmt(value: float) -> str:
 def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
     """Visible warnings: non-finite values (first step), points hidden by the log scale, ``extra`` messages."""
     items = [f"⚠ {html.escape(text)}" for text in extra]
-    for name, st in frame.stats.items():
+    for (run, metric), st in frame.stats.items():
+        name = f"{run} · {metric}" if frame.comparing else metric
         if st.first_nonfinite_step is not None:
             items.append(
                 f"⚠ <b>{html.escape(name)}</b>: non-finite value ({st.first_nonfinite_value}) first at step "
@@ -30,11 +31,11 @@ def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
         for sf in series:
             if sf.clipped:
                 items.append(
-                    f"{sf.clipped} value(s) of <b>{html.escape(sf.name)}</b> beyond &plusmn;1e307 are drawn clipped"
+                    f"{sf.clipped} value(s) of <b>{html.escape(sf.label)}</b> beyond &plusmn;1e307 are drawn clipped"
                 )
             if sf.hidden_nonpositive:
                 items.append(
-                    f"log scale: {sf.hidden_nonpositive} value(s) &le; 0 of <b>{html.escape(sf.name)}</b> "
+                    f"log scale: {sf.hidden_nonpositive} value(s) &le; 0 of <b>{html.escape(sf.label)}</b> "
                     "are not drawn (gaps)"
                 )
     if not items:
@@ -43,9 +44,9 @@ def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
 
 
 def render_summary(frame: Frame) -> str:
-    """A table: last value, min and max (with their steps), points per second, per series."""
+    """A table: last value, min and max (with their steps), points per second, per series (of one run)."""
     rows = []
-    for name, st in frame.stats.items():
+    for (_run, name), st in frame.stats.items():
         last = "" if st.last is None else repr(float(st.last))  # exact, for scripts and browser tests
         rows.append(
             f'<tr class="lossplot-row" data-metric="{html.escape(name)}" data-last="{last}" '

@@ -102,7 +102,7 @@ def test_fit_validation_split_per_batch_exact(recorder):
         assert col(w, name, "step") == [steps - 1, 2 * steps - 1, 3 * steps - 1]
         assert col(w, name, "epoch") == [0.0, 1.0, 2.0]
     # panels: loss with val_loss, accuracy with val_accuracy
-    panels = {title: set(p.series) for title, p in w._view.panels.items()}
+    panels = {title: {m for _r, m in p.series} for title, p in w._view.panels.items()}
     assert panels == {"loss": {"loss", "val_loss"}, "accuracy": {"accuracy", "val_accuracy"}}
     # epoch boundaries visible on the step axis: a rule half a step before each epoch's first batch
     assert w._view.panels["loss"].rules.x[:, 0].tolist() == [steps - 0.5, 2 * steps - 0.5]
@@ -184,14 +184,32 @@ def test_steps_per_execution_overrunning_the_epoch_is_clamped():
     assert cb.widget.progress.done == 10
 
 
-def test_second_fit_continues_the_curves():
+def test_second_fit_with_the_same_run_name_continues_the_curves():
     x, y = data(32)  # 4 steps
     w = LiveLossWidget()
     m = model()
-    m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[LiveLossCallback(w)])
-    m.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[LiveLossCallback(w)])
+    m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[LiveLossCallback(w, run="adam")])
+    m.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[LiveLossCallback(w, run="adam")])
+    assert list(w.runs) == ["adam"] and w.runs["adam"].status == "finished"
     assert col(w, "loss", "step") == list(range(12))
     assert col(w, "loss", "epoch") == [0.0] * 4 + [1.0] * 4 + [2.0] * 4
+
+
+def test_each_fit_is_a_fresh_run_by_default():
+    x, y = data(32)  # 4 steps
+    w = LiveLossWidget()
+    cb = LiveLossCallback(w)
+    model().fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[cb])
+    assert not w.runs.comparing  # one fit: drawn as a one-run widget
+    model().fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[cb])
+    assert list(w.runs) == ["run-1", "run-2"] and w.runs.comparing
+    assert w.runs["run-1"].history["loss"].steps.tolist() == list(range(8))
+    assert w.runs["run-2"].history["loss"].steps.tolist() == list(range(4))  # each run starts at step 0
+    assert {r.status for r in w.runs.values()} == {"finished"}
+    w.flush()
+    panel = w._view.panels["loss"]
+    assert {r for r, _m in panel.series} == {"run-1", "run-2"}
+    assert panel.marks("loss", run="run-1").raw.colors != panel.marks("loss", run="run-2").raw.colors
 
 
 def test_import_lossplot_widget_does_not_import_keras():

@@ -99,7 +99,7 @@ def test_fit_logs_steps_and_validation_exactly(recorder):
     assert col(w, "val_loss")[0] == pytest.approx(sum(module.seen_val[sanity : sanity + 2]) / 2, rel=1e-6)
     # the epoch mean of train_acc as its own series, at the epoch ends
     assert col(w, "train_acc_epoch", "step") == [TRAIN_BATCHES, 2 * TRAIN_BATCHES]
-    panels = {title: set(p.series) for title, p in w._view.panels.items()}
+    panels = {title: {m for _r, m in p.series} for title, p in w._view.panels.items()}
     assert panels == {
         "loss": {"train_loss", "val_loss"}, "acc": {"train_acc", "val_acc"}, "acc_epoch": {"train_acc_epoch"},
     }
@@ -169,7 +169,7 @@ def test_resume_into_the_same_widget_replaces_the_superseded_points(tmp_path, re
             enable_checkpointing=True).fit(Module(), *loaders(), ckpt_path=str(tmp_path / "epoch=0.ckpt"))
     assert len(w.history["train_loss"]) == 8 + 8  # everything logged is kept
     w.flush()
-    drawn = w._view.panels["loss"].series["train_loss"].raw.x.tolist()
+    drawn = w._view.panels["loss"].marks("train_loss").raw.x.tolist()
     assert drawn == list(range(1, 3 * TRAIN_BATCHES + 1))  # steps 5..8 drawn once: the resumed points
 
 
@@ -215,3 +215,22 @@ def _ptl_module(ptl):
             self.seen_loss, self.seen_val = [], []
 
     return PTLModule()
+
+
+def test_each_fit_is_a_run_named_or_fresh_and_an_exception_fails_it():
+    w = LiveLossWidget()
+    trainer(1, [LiveLossCallback(w, run="adam")]).fit(Module(), *loaders())
+    trainer(1, [LiveLossCallback(w)]).fit(Module(), *loaders())
+    assert list(w.runs) == ["adam", "run-2"]
+    assert [r.status for r in w.runs.values()] == ["finished", "finished"]
+    assert w.runs["run-2"].history["train_loss"].steps.tolist() == list(range(1, TRAIN_BATCHES + 1))
+
+    class Boom(Module):
+        def training_step(self, batch, batch_idx):
+            if batch_idx == 2:
+                raise RuntimeError("boom")
+            return super().training_step(batch, batch_idx)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer(1, [LiveLossCallback(w, run="boom")]).fit(Boom(), *loaders())
+    assert w.runs["boom"].status == "failed" and w.runs["boom"].error == "RuntimeError: boom"

@@ -57,7 +57,7 @@ def test_two_line_loop_exact_values_steps_and_panels(recorder):
     assert h["val_acc"].values.tolist() == [a for _, a in vals]
     assert h["val_loss"].steps.tolist() == [BATCHES - 1, 2 * BATCHES - 1, 3 * BATCHES - 1]  # the epoch's last step
     assert h["val_loss"].epochs.tolist() == [0.0, 1.0, 2.0]
-    panels = {title: set(p.series) for title, p in w._view.panels.items()}
+    panels = {title: {m for _r, m in p.series} for title, p in w._view.panels.items()}
     assert panels == {"loss": {"loss", "val_loss"}, "acc": {"val_acc"}}
     bar = w._view.progress
     assert (bar.bar.value, bar.bar.max) == (EPOCHS * BATCHES, EPOCHS * BATCHES)

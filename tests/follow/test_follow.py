@@ -46,8 +46,36 @@ def write_events(path, points, *, start_wall: float, age: float | None = None) -
         os.utime(path, (t, t))
 
 
+class followed:  # noqa: N801 - reads like the history it replaces
+    """Every followed run's series as ``"<run>/<tag>"`` (how these tests name them)."""
+
+    def __init__(self, w: LiveLossWidget) -> None:
+        self.w = w
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{r}/{t}" for r, run in self.w.runs.items() for t in run.history.names]
+
+    def _split(self, name: str):
+        for r, run in self.w.runs.items():
+            if name.startswith(r + "/") and name[len(r) + 1 :] in run.history:
+                return run.history, name[len(r) + 1 :]
+        raise KeyError(name)
+
+    def __getitem__(self, name: str):
+        h, tag = self._split(name)
+        return h[tag]
+
+    def __contains__(self, name: str) -> bool:
+        try:
+            self._split(name)
+        except KeyError:
+            return False
+        return True
+
+
 def drawn_steps(w: LiveLossWidget, name: str) -> list[int]:
-    s = w.history[name]
+    s = followed(w)[name]
     return np.concatenate([s.steps[a:b] for a, b in s.visible_ranges()]).tolist()
 
 
@@ -94,7 +122,7 @@ def test_follows_a_live_summarywriter_subprocess(tmp_path, wake):
     finally:
         handle.stop()
         proc.kill()
-    s = w.history["run1/train/loss"]
+    s = followed(w)["run1/train/loss"]
     assert s.steps.tolist() == list(range(n))  # every point, in order
     np.testing.assert_allclose(s.values, 1.0 / (np.arange(n) + 1), rtol=1e-6)  # float32 on disk
     lat = handle.latency()
@@ -112,12 +140,12 @@ def test_new_runs_and_files_appear_while_following(tmp_path):
     write_events(str(tmp_path / "b" / "c" / "events.out.tfevents.2.h"), [("val_loss", 3, 2.0, 101.0)],
                  start_wall=101.0)
     assert f.poll_once() == 1
-    assert w.history.names == ["a/loss", "b/c/val_loss"]
+    assert followed(w).names == ["a/loss", "b/c/val_loss"]
     # both overlay in one panel, under their tag's panel key
     from lossplot_widget.render.frames import FrameOptions
 
     frame = w._builder.build(FrameOptions(smoothing=0.0, groups=w._groups))
-    assert {k: [s.name for s in v] for k, v in frame.panels.items()} == {"loss": ["a/loss", "b/c/val_loss"]}
+    assert {k: [(s.run, s.name) for s in v] for k, v in frame.panels.items()} == {"loss": [("a", "loss"), ("b/c", "val_loss")]}
 
 
 def test_default_tag_filter_skips_bookkeeping_and_keeps_epoch_as_epoch(tmp_path):
@@ -129,12 +157,12 @@ def test_default_tag_filter_skips_bookkeeping_and_keeps_epoch_as_epoch(tmp_path)
     write_events(path, pts, start_wall=10.0)
     w = LiveLossWidget()
     manual(w, tmp_path).poll_once()
-    assert w.history.names == ["r/train_loss"]
-    assert w.history["r/train_loss"].epochs.tolist() == [0, 0, 0, 1, 1, 1]
+    assert followed(w).names == ["r/train_loss"]
+    assert followed(w)["r/train_loss"].epochs.tolist() == [0, 0, 0, 1, 1, 1]
     assert not default_tags("epoch") and not default_tags("trainer/global_step") and default_tags("val_acc")
     w2 = LiveLossWidget()
     manual(w2, tmp_path, tags=["epoch", "train_*"]).poll_once()
-    assert sorted(w2.history.names) == ["r/epoch", "r/train_loss"]
+    assert sorted(followed(w2).names) == ["r/epoch", "r/train_loss"]
 
 
 # ------------------------------------------------------------------ restart, writers
@@ -148,8 +176,8 @@ def test_restarted_run_replaces_points_from_its_first_step(tmp_path):
     write_events(str(run / "events.out.tfevents.200.h.2.0"), second, start_wall=200.0, age=30)
     w = LiveLossWidget()
     manual(w, tmp_path).poll_once()
-    assert w.history.names == ["run/loss"]  # one series, not two
-    s = w.history["run/loss"]
+    assert followed(w).names == ["run/loss"]  # one series, not two
+    s = followed(w)["run/loss"]
     assert len(s) == 20  # nothing lost: both attempts are in the history
     assert drawn_steps(w, "run/loss") == list(range(15))  # drawn: no zig-zag
     drawn_values = np.concatenate([s.values[a:b] for a, b in s.visible_ranges()])
@@ -167,10 +195,10 @@ def test_live_restart_waits_for_the_old_file_to_settle(tmp_path):
     write_events(str(run / "events.out.tfevents.2.h.2.0"), [("loss", s, 2.0, now + s * 0.1) for s in range(5, 8)],
                  start_wall=now)
     f.poll_once()
-    assert len(w.history["run/loss"]) == 10  # undecided: the first file was written moments ago
+    assert len(followed(w)["run/loss"]) == 10  # undecided: the first file was written moments ago
     time.sleep(0.6)
     f.poll_once()
-    assert w.history.names == ["run/loss"]
+    assert followed(w).names == ["run/loss"]
     assert drawn_steps(w, "run/loss") == [0, 1, 2, 3, 4, 5, 6, 7]
 
 
@@ -184,9 +212,9 @@ def test_simultaneous_writers_stay_separate_series(tmp_path):
         write_events(a, [("loss", step, 1.0, 100.0 + step)], start_wall=100.0)
         write_events(b, [("loss", step, 2.0, 100.05 + step)], start_wall=100.01)
         f.poll_once()
-    assert sorted(w.history.names) == ["run#2/loss", "run/loss"]
+    assert sorted(followed(w).names) == ["run#2/loss", "run/loss"]
     for name, value in (("run/loss", 1.0), ("run#2/loss", 2.0)):
-        s = w.history[name]
+        s = followed(w)[name]
         assert s.steps.tolist() == list(range(20)) and set(s.values.tolist()) == {value}
         assert s.restarts == []
 
@@ -199,7 +227,7 @@ def test_two_finished_writers_read_later_stay_separate(tmp_path):
                  start_wall=100.2, age=60)
     w = LiveLossWidget()
     manual(w, tmp_path).poll_once()
-    assert sorted(w.history.names) == ["run#2/loss", "run/loss"]
+    assert sorted(followed(w).names) == ["run#2/loss", "run/loss"]
 
 
 # ------------------------------------------------------------------ damaged files
@@ -214,11 +242,11 @@ def test_half_written_record_is_picked_up_next_poll(tmp_path):
     w = LiveLossWidget()
     f = manual(w, tmp_path)
     f.poll_once()
-    assert w.history["r/loss"].steps.tolist() == [0]
+    assert followed(w)["r/loss"].steps.tolist() == [0]
     with open(path, "ab") as fh:
         fh.write(rec[9:])
     f.poll_once()
-    assert w.history["r/loss"].steps.tolist() == [0, 1]
+    assert followed(w)["r/loss"].steps.tolist() == [0, 1]
     assert f.errors == [] and w._notes == []
 
 
@@ -233,7 +261,7 @@ def test_corrupt_record_is_reported_and_following_goes_on(tmp_path):
     f = manual(w, tmp_path, corrupt_after=0.0)
     with pytest.warns(CorruptRecordWarning, match="corrupt record"):
         f.poll_once()
-    assert w.history["r/loss"].steps.tolist() == [0, 2]
+    assert followed(w)["r/loss"].steps.tolist() == [0, 2]
     assert len(f.corrupt) == 1 and "events.out.tfevents.1.h" in f.corrupt[0].path
     assert len(w._notes) == 1 and "corrupt record" in w._notes[0]
     from lossplot_widget.render.frames import FrameOptions
@@ -258,9 +286,9 @@ def test_csv_rewritten_with_a_wider_header_is_reread_without_duplicates(tmp_path
     assert f.poll_once() == 1
     path.write_text("epoch,step,train_loss,val_loss\n0,0,1.0,\n0,1,0.5,\n0,1,,0.7\n1,2,0.25,\n1,3,0.")  # appended
     f.poll_once()
-    assert w.history["v0/train_loss"].steps.tolist() == [0, 1, 2]
-    assert w.history["v0/val_loss"].values.tolist() == [0.7]
-    assert w.history["v0/train_loss"].restarts == []
+    assert followed(w)["v0/train_loss"].steps.tolist() == [0, 1, 2]
+    assert followed(w)["v0/val_loss"].values.tolist() == [0.7]
+    assert followed(w)["v0/train_loss"].restarts == []
 
 
 def test_lightning_csv_rewrite_is_followed_without_duplicates(tmp_path):
@@ -281,9 +309,9 @@ def test_lightning_csv_rewrite_is_followed_without_duplicates(tmp_path):
         assert "val_loss" in fh.readline()
     assert os.path.getsize(logger.experiment.metrics_file_path) > size_before
     f.poll_once()
-    assert w.history["csv/version_0/train_loss"].steps.tolist() == [0, 1, 2, 3]
-    assert w.history["csv/version_0/val_loss"].steps.tolist() == [2]
-    assert w.history["csv/version_0/train_loss"].epochs.tolist() == [0, 0, 0, 1]
+    assert followed(w)["csv/version_0/train_loss"].steps.tolist() == [0, 1, 2, 3]
+    assert followed(w)["csv/version_0/val_loss"].steps.tolist() == [2]
+    assert followed(w)["csv/version_0/train_loss"].epochs.tolist() == [0, 0, 0, 1]
     assert f.logs.csvs[logger.experiment.metrics_file_path].tail.rewrites == 1
 
 
@@ -294,15 +322,15 @@ def test_csv_half_written_line_and_truncated_restart(tmp_path):
     w = LiveLossWidget()
     f = manual(w, tmp_path)
     f.poll_once()
-    assert w.history["training/loss"].steps.tolist() == [0]
+    assert followed(w)["training/loss"].steps.tolist() == [0]
     with open(path, "a") as fh:
         fh.write(",0.95\n")
     f.poll_once()
-    assert w.history["training/loss"].values.tolist() == [0.9, 0.8]
-    assert w.history["training/val_loss"].values.tolist() == [1.0, 0.95]
+    assert followed(w)["training/loss"].values.tolist() == [0.9, 0.8]
+    assert followed(w)["training/val_loss"].values.tolist() == [1.0, 0.95]
     path.write_text("epoch,loss,val_loss\n0,0.7,0.75\n")  # fit() again: Keras truncates and starts over
     f.poll_once()
-    assert w.history["training/loss"].values.tolist() == [0.9, 0.8, 0.7]
+    assert followed(w)["training/loss"].values.tolist() == [0.9, 0.8, 0.7]
     assert drawn_steps(w, "training/loss") == [0]  # the new run replaces the old one when drawn
 
 
@@ -320,13 +348,13 @@ def test_keras_csvlogger_is_followed(tmp_path):
     class Poll(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             f.poll_once()
-            seen.append(len(w.history["keras/loss"]) if "keras/loss" in w.history else 0)
+            seen.append(len(followed(w)["keras/loss"]) if "keras/loss" in followed(w) else 0)
 
     log = keras.callbacks.CSVLogger(str(tmp_path / "keras.csv"))
     model.fit(x, y, validation_split=0.25, epochs=4, verbose=0, callbacks=[log, Poll()])
     f.poll_once()
-    assert w.history["keras/loss"].steps.tolist() == [0, 1, 2, 3]
-    assert len(w.history["keras/val_loss"]) == 4
+    assert followed(w)["keras/loss"].steps.tolist() == [0, 1, 2, 3]
+    assert len(followed(w)["keras/val_loss"]) == 4
     assert seen[-1] >= 3  # rows arrived while fit() was running
 
 
@@ -341,7 +369,7 @@ def test_closing_the_widget_stops_following(tmp_path):
     assert not handle.running
     write_events(str(tmp_path / "late" / "events.out.tfevents.1.h"), [("loss", 0, 1.0, 1.0)], start_wall=1.0)
     time.sleep(0.2)
-    assert "late/loss" not in w.history
+    assert "late/loss" not in followed(w)
 
 
 def test_follow_with_a_view_draws_runs_in_one_panel(tmp_path, recorder):
@@ -354,17 +382,22 @@ def test_follow_with_a_view_draws_runs_in_one_panel(tmp_path, recorder):
     f.poll_once()
     w.flush()
     panel = w._view.panels["loss"]
-    assert list(panel.series) == ["a/loss", "b/loss"]
+    assert list(panel.series) == [("a", "loss"), ("b", "loss")]  # one run per run directory
+    assert list(w.runs) == ["a", "b"] and {r.status for r in w.runs.values()} == {"followed"}
     colors = [panel.series[n].raw.colors[0] for n in panel.series]
     assert len(set(colors)) == 2
-    assert panel.series["b/loss"].raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert [m.raw.labels for m in panel.series.values()] == [["a"], ["b"]]  # the legend names runs
+    assert panel.marks("loss", run="b").raw.y.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # time is relative to each run's own first event
+    assert w.runs["b"].history["loss"].times.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
     # a validation tag of a followed run is dashed beside the training curves
     write_events(str(tmp_path / "a" / "events.out.tfevents.1.h"), [("val_loss", 4, 0.5, 20.0)], start_wall=10.0)
     f.poll_once()
     w.flush()
-    assert list(panel.series) == ["a/loss", "b/loss", "a/val_loss"]
-    assert panel.series["a/val_loss"].raw.line_style == "dashed"
-    assert panel.series["a/loss"].raw.line_style == "solid"
+    assert list(panel.series) == [("a", "loss"), ("b", "loss"), ("a", "val_loss")]
+    assert panel.marks("val_loss", run="a").raw.line_style == "dashed"
+    assert panel.marks("loss", run="a").raw.line_style == "solid"
+    assert panel.marks("val_loss", run="a").raw.colors == panel.marks("loss", run="a").raw.colors
 
 
 # ------------------------------------------------------------------ Lightning DDP
@@ -433,12 +466,12 @@ def test_lightning_ddp_run_is_followed_to_one_clean_curve(tmp_path):
         handle.stop()
         proc.kill()
     assert "Starting with 2 processes" in out  # really two processes
-    assert sorted(w.history.names) == ["ddp/version_0/train_loss", "ddp/version_0/val_loss"]  # one writer
-    train = w.history["ddp/version_0/train_loss"]
+    assert sorted(followed(w).names) == ["ddp/version_0/train_loss", "ddp/version_0/val_loss"]  # one writer
+    train = followed(w)["ddp/version_0/train_loss"]
     assert train.steps.tolist() == list(range(30))  # 3 epochs x 10 steps, one clean curve
     assert train.restarts == [] and np.isfinite(train.values).all()
     assert train.epochs.tolist() == [0.0] * 10 + [1.0] * 10 + [2.0] * 10
-    assert len(w.history["ddp/version_0/val_loss"]) == 3
+    assert len(followed(w)["ddp/version_0/val_loss"]) == 3
     assert seen_while_running > 0  # it arrived live, not only at the end
 
 
@@ -476,13 +509,13 @@ def test_a_read_that_ends_before_the_steps_epoch_waits_for_it(tmp_path, monkeypa
     f.poll_once()
     write_events(path, [("train_loss", 3, 0.5, wall)], start_wall=wall)  # epoch 1 begins; its record is late
     f.poll_once()
-    assert len(w.history["run/train_loss"]) == 3  # held back, waiting for the epoch
+    assert len(followed(w)["run/train_loss"]) == 3  # held back, waiting for the epoch
     write_events(path, [("epoch", 3, 1.0, wall)], start_wall=wall)
     f.poll_once()
-    assert w.history["run/train_loss"].epochs.tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert followed(w)["run/train_loss"].epochs.tolist() == [0.0, 0.0, 0.0, 1.0]
     # a step whose epoch never comes is released after EPOCH_WAIT
     monkeypatch.setattr(logruns, "EPOCH_WAIT", 0.0)
     write_events(path, [("train_loss", 4, 0.25, wall)], start_wall=wall)
     f.poll_once()
     f.poll_once()
-    assert w.history["run/train_loss"].steps.tolist() == [0, 1, 2, 3, 4]
+    assert followed(w)["run/train_loss"].steps.tolist() == [0, 1, 2, 3, 4]

@@ -32,8 +32,8 @@ def test_runs_are_directories_with_event_files_and_csv_logs_are_runs_too(tmp_pat
     assert sorted(src.run for src in logs.events.values()) == ["a"]
     assert sorted(src.run for src in logs.csvs.values()) == ["a/extra[csv]", "b", "top"]
     batch, arrivals = logs.read(time.monotonic(), lambda err: None)
-    assert sorted(batch) == ["a/extra[csv]/lr", "a/loss", "b/loss", "top/acc"]
-    assert batch["a/loss"] == ("loss", [(0, 0.0, now, 1.0)]) and arrivals == [now]
+    assert sorted(batch) == [("a", "loss"), ("a/extra[csv]", "lr"), ("b", "loss"), ("top", "acc")]
+    assert batch[("a", "loss")] == [(0, 0.0, now, 1.0)] and arrivals == [now]
 
 
 def test_a_file_that_starts_after_the_old_one_ended_continues_its_writer(tmp_path):
@@ -46,8 +46,8 @@ def test_a_file_that_starts_after_the_old_one_ended_continues_its_writer(tmp_pat
     logs.scan()
     batch, _ = logs.read(time.monotonic(), lambda err: None)
     assert [w.prefix for w in logs.writers["r"]] == ["r", "r#2"]  # file 3 overlaps file 1: its own writer
-    assert [p[3] for p in batch["r/loss"][1]] == [1.0, 1.0, 1.0, 0.5]
-    assert [p[3] for p in batch["r#2/loss"][1]] == [9.0]
+    assert [p[3] for p in batch[("r", "loss")]] == [1.0, 1.0, 1.0, 0.5]
+    assert [p[3] for p in batch[("r#2", "loss")]] == [9.0]
 
 
 def test_tag_filter_forms():
@@ -69,7 +69,7 @@ class Sink:
 
     def ingest(self, batch: Batch) -> int:
         self.batches.append(batch)
-        return sum(len(points) for _tag, points in batch.values())
+        return sum(len(points) for points in batch.values())
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -85,7 +85,7 @@ def test_a_follower_feeds_any_sink_and_stops_when_it_is_gone(tmp_path):
     sink = Sink()
     f = Follower(sink, tmp_path, start=False, rescan=0.0)
     assert f.poll_once() == 5
-    assert list(sink.batches[0]) == ["run/loss"] and sink.frames == 1 and f.points == 5
+    assert list(sink.batches[0]) == [("run", "loss")] and sink.frames == 1 and f.points == 5
     assert f.poll_once() == 0 and sink.frames == 1  # nothing new: no frame asked for
     del sink
     f.start()

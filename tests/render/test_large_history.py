@@ -30,7 +30,7 @@ def test_ten_million_points_keep_spike_and_gap_in_a_bounded_frame(recorder):
     w = LiveLossWidget(smoothing=0.6, max_points=2000)
     _load(w)
     w.widget
-    marks = w._view.panels["loss"].series["loss"]
+    marks = w._view.panels["loss"].marks("loss")
     raw = marks.raw
     x, y = np.asarray(raw.x), np.asarray(raw.y)
     assert len(x) <= 2000
@@ -65,7 +65,7 @@ def test_frame_cost_does_not_depend_on_history_length(recorder):
     start = time.perf_counter()
     w.flush()
     elapsed = time.perf_counter() - start
-    assert len(w._view.panels["loss"].series["loss"].raw.x) <= 1000
+    assert len(w._view.panels["loss"].marks("loss").raw.x) <= 1000
     print(f"\nincremental frame at 2e6 points: {elapsed * 1e3:.2f} ms")
 
 
@@ -80,7 +80,7 @@ def test_log_scale_on_a_long_history_masks_nonpositive_and_keeps_the_positive_mi
     steps = np.arange(n)
     w.history.load("loss", steps, np.zeros(n), np.zeros(n), values)
     w.widget
-    raw = w._view.panels["loss"].series["loss"].raw
+    raw = w._view.panels["loss"].marks("loss").raw
     x, y = np.asarray(raw.x), np.asarray(raw.y)
     assert len(x) <= 1000
     assert np.all((y > 0) | np.isnan(y))  # nothing <= 0 reaches the log scale

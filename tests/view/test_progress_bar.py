@@ -54,7 +54,7 @@ def test_bar_follows_logged_steps_one_message_per_frame(recorder):
     for widget in (view.bar, view.label):
         assert 1 <= len(recorder.updates(widget.model_id)) <= frames
     # the marks keep their one message per mark per frame
-    marks = w._view.panels["loss"].series["loss"]
+    marks = w._view.panels["loss"].marks("loss")
     for mark in marks.marks:
         assert len(recorder.updates(mark.model_id)) <= frames
 

@@ -30,10 +30,10 @@ def test_view_draws_a_frame_panels_marks_notes_and_summary(recorder):
     view.apply(_frame(options), options, notes=["a <b>note</b>"])
     assert list(view.panels) == ["loss", "acc"]
     assert [f.title for f in view.panel_box.children] == ["loss", "acc"]
-    assert view.children == (view.toolbar, view.notes, view.panel_box, view.summary)
-    raw = view.panels["loss"].series["loss"].raw
+    assert view.children == (view.toolbar, view.notes, view.panel_box, view.run_table.box, view.summary)
+    raw = view.panels["loss"].marks("loss").raw
     np.testing.assert_array_equal(np.asarray(raw.y), 1.0 / np.arange(1, 21))
-    assert view.panels["loss"].series["val_loss"].raw.line_style == "dashed"
+    assert view.panels["loss"].marks("val_loss").raw.line_style == "dashed"
     assert "a &lt;b&gt;note&lt;/b&gt;" in view.notes.value
     assert view.summary.value.count('class="lossplot-row"') == 3
     view.show_epochs([4.5, 9.5])

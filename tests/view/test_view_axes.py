@@ -41,7 +41,7 @@ def test_legend_moves_to_the_smoothed_line(recorder) -> None:
     w = LiveLossWidget(smoothing=0.0)
     for step in range(50):
         w.log(loss=1.0 / (step + 1))
-    marks = _panel(w).series["loss"]
+    marks = _panel(w).marks("loss")
     assert marks.raw.display_legend and not marks.smooth.display_legend
     w.smoothing = 0.9
     w.flush()

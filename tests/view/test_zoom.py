@@ -40,7 +40,7 @@ def _browser_zooms(scale, lo, hi):
 def test_zoom_shows_every_original_point_of_the_range(recorder):
     w, values = _widget(smoothing=0.6)
     panel = w._view.panels["loss"]
-    raw, smooth = panel.series["loss"].raw, panel.series["loss"].smooth
+    raw, smooth = panel.marks("loss").raw, panel.marks("loss").smooth
     assert len(raw.x) <= 1000
     _browser_zooms(panel.x_scale, 123_456.5, 124_200.0)
     _wait_drawn(w)  # redrawn by the widget itself (throttled), no flush from the user
@@ -73,11 +73,11 @@ def test_reset_returns_to_the_whole_run_and_python_never_sets_the_range_otherwis
     sent = recorder.updates(panel.x_scale.model_id)
     assert not any({"min", "max"} & set(u["data"]["state"]) for u in sent)
     assert (panel.x_scale.min, panel.x_scale.max) == (1000.0, 1100.0)
-    assert np.asarray(panel.series["loss"].raw.x).max() <= 1101
+    assert np.asarray(panel.marks("loss").raw.x).max() <= 1101
 
     w._view.zoom.reset_button.click()
     assert panel.x_scale.min is None and panel.x_scale.max is None
-    x = np.asarray(panel.series["loss"].raw.x)
+    x = np.asarray(panel.marks("loss").raw.x)
     assert x[0] == 0 and x[-1] == N + 4 and len(x) <= 1000
 
 
@@ -88,7 +88,7 @@ def test_zoom_on_time_and_epoch_axes(recorder, axis):
     lo, hi = (500.0, 503.0) if axis == "time" else (5.0, 5.03)
     _browser_zooms(panel.x_scale, lo, hi)
     w.flush()
-    x, y = np.asarray(panel.series["loss"].raw.x), np.asarray(panel.series["loss"].raw.y)
+    x, y = np.asarray(panel.marks("loss").raw.x), np.asarray(panel.marks("loss").raw.y)
     inside = (x >= lo) & (x <= hi)
     assert inside.sum() >= 290  # ~300 points of 10 ms each / 0.03 of a 10,000-step epoch
     assert np.all(np.diff(x) > 0)
@@ -102,7 +102,7 @@ def test_changing_the_x_axis_resets_the_zoom(recorder):
     panel = w._view.panels["loss"]
     _browser_zooms(panel.x_scale, 1000.0, 1100.0)
     w.x_axis = "time"
-    x = np.asarray(panel.series["loss"].raw.x)
+    x = np.asarray(panel.marks("loss").raw.x)
     assert panel.x_scale.min is None and x[0] == 0 and x[-1] == np.float32((N - 1) * 0.01)
 
 
@@ -119,7 +119,7 @@ def test_pan_zoom_toggle_installs_the_interaction(recorder):
 
 def test_window_follows_the_latest_steps(recorder):
     w, values = _widget(smoothing=0.0, window=500)
-    raw = w._view.panels["loss"].series["loss"].raw
+    raw = w._view.panels["loss"].marks("loss").raw
     np.testing.assert_array_equal(np.asarray(raw.x), np.arange(N - 500, N))
     w.history.load("loss", [N], [20], [0.0], [0.25])
     w.flush()

@@ -1,0 +1,50 @@
+"""``follow()`` as a method of the widget: a mixin over a :class:`~lossplot_widget.follow.follower.FollowSink`.
+
+A class that mixes :class:`FollowMixin` in provides ``_follow_sink`` (where followed points go) and
+``_followers`` (the followers it started, stopped when it closes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from .follower import Follower, FollowSink
+from .logruns import TagsArg
+
+__all__ = ["FollowMixin"]
+
+PathLike = str | os.PathLike[str]
+
+
+class FollowMixin:
+    """``follow(logdir)``: TensorBoard event files and CSV logs written elsewhere, live."""
+
+    _follow_sink: FollowSink
+    _followers: list[Follower]
+
+    def follow(
+        self, logdir: PathLike, *, poll: float = 0.25, tags: TagsArg = None, csv: bool | str | Sequence[str] = True,
+        rescan: float = 1.0, settle: float = 2.0, corrupt_after: float = 2.0, wake: bool = True,
+    ) -> Follower:
+        """Follow the runs under ``logdir`` live: TensorBoard event files and CSV logs.
+
+        A background thread polls every ``poll`` seconds; each run directory becomes a run (named
+        by its path under ``logdir``; a second simultaneous writer ``"<run>#2"``; a restarted job
+        continues its run), each tag a series drawn in the panel of its tag. ``tags``: ``None``
+        (every scalar but bookkeeping such as Lightning's ``epoch``), a regex, names/globs, or a
+        predicate. ``csv``: follow ``*.csv`` logs too (``False``, or glob(s)). ``rescan``,
+        ``settle``, ``corrupt_after``, ``wake``: see :class:`~lossplot_widget.follow.Follower`.
+        Needs the ``tensorboard`` package (``pip install lossplot-widget[follow]``).
+
+        >>> import tempfile
+        >>> from lossplot_widget import LiveLossWidget
+        >>> handle = LiveLossWidget().follow(tempfile.mkdtemp(), poll=0.1)
+        >>> handle.stop()
+        """
+        follower = Follower(
+            self._follow_sink, logdir, poll=poll, tags=tags, csv=csv, rescan=rescan, settle=settle,
+            corrupt_after=corrupt_after, wake=wake,
+        )
+        self._followers.append(follower)
+        return follower
