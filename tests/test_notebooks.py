@@ -102,9 +102,10 @@ def mse_run() -> Run:
     needs_keras()
     return run_notebook("01_mse_regression.ipynb", """
 _probe.update(
-    losses=curve.history["loss"].values.tolist(), w=float(ws[-1]), b=float(bs[-1]),
+    losses=curve.runs["lr=0.025"].history["loss"].values.tolist(), w=float(ws[-1]), b=float(bs[-1]),
     w_best=float(w_best), b_best=float(b_best), loss_best=float(loss_best),
-    big=curve_big.history["loss"].values.tolist(), big_log_y=curve_big.log_y,
+    big=curve.runs["lr=0.031"].history["loss"].values.tolist(), big_log_y=curve.log_y,
+    runs=list(curve.runs), statuses=[r.status for r in curve.runs.values()],
     lr_limit=float(2 / lam_max), growth_theory=float((1 - LR_BIG * lam_max) ** 2),
     keras_backend=keras.backend.backend(),
     keras_metrics=sorted(curve_keras.history.names),
@@ -138,6 +139,8 @@ def test_mse_large_learning_rate_diverges_on_log_axis(mse_run: Run) -> None:
     # at the rate the notebook predicts: (1 - lr * lambda_max)^2 per step
     assert big[-1] / big[-2] == pytest.approx(p["growth_theory"], rel=0.01)
     assert p["big_log_y"] is True
+    # the good and the too-large learning rate are two runs of one widget
+    assert p["runs"] == ["lr=0.025", "lr=0.031"] and p["statuses"] == ["finished", "finished"]
 
 
 def test_mse_keras_section_uses_torch_backend_and_learns(mse_run: Run) -> None:
@@ -161,7 +164,7 @@ _probe.update(
     keras_loss=curve_keras.history["loss"].values.tolist(),
     torch_loss=curve_torch.history["loss"].values.tolist(),
     torch_val=curve_torch.history["val_loss"].values.tolist(),
-    wrong=int(len(wrong)), epochs=EPOCHS,
+    wrong=int(len(wrong)), epochs=EPOCHS, runs=list(curve.runs), statuses=[r.status for r in curve.runs.values()],
 )
 """)
 
@@ -196,6 +199,8 @@ def test_mnist_losses_decrease_per_batch_and_per_epoch(mnist_run: Run) -> None:
         assert sum(losses[-20:]) / 20 < 0.5 * sum(losses[:20]) / 20
     val = p["torch_val"]
     assert len(val) == p["epochs"] and val[-1] < val[0]
+    # Keras and PyTorch are two runs of one widget
+    assert p["runs"] == ["Keras", "PyTorch"] and p["statuses"] == ["finished", "finished"]
 
 
 # ------------------------------------------------------------ 03 Voila dashboard
@@ -205,6 +210,8 @@ def dashboard_run() -> Run:
 _probe.update(
     results=app_results, train=app.train_button.description, stop=app.stop_button.description,
     train_disabled=app.train_button.disabled, stop_disabled=app.stop_button.disabled, running=app.running,
+    runs=app_runs, comparing=app.curve.runs.comparing, panels=list(app.curve._view.panels),
+    loss_runs=sorted({r for r, _m in app.curve._view.panels["loss"].series}),
 )
 """)
 
@@ -229,6 +236,14 @@ def test_dashboard_every_loss_trains(dashboard_run: Run) -> None:
     assert abs(results["Huber"]["w"] - 1.0) < 0.2 and abs(results["MAE"]["w"] - 1.0) < 0.2
     ce = results["Cross-entropy (MNIST)"]
     assert ce["epochs_run"] == 2 and ce["val_accuracy"] > DASHBOARD_ACCURACY
+    # every Train is a run of one widget: MSE, MAE and Huber overlaid in one loss panel
+    p = dashboard_run.probe
+    assert p["runs"] == {
+        "MSE lr=0.02": "finished", "MAE lr=0.02 +outliers": "finished", "Huber lr=0.02 +outliers": "finished",
+        "Cross-entropy lr=0.001": "finished", "MSE lr=0.02 #2": "stopped", "MSE lr=0.02 #3": "stopped",
+    }
+    assert {results[k]["run"] for k in results} == set(p["runs"])
+    assert p["comparing"] and p["loss_runs"] == sorted(p["runs"])
 
 
 def test_dashboard_stop_button_ends_training_early(dashboard_run: Run) -> None:

@@ -135,6 +135,8 @@ class Run:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._owner.pop(self)
+        if self.status != RUNNING:
+            return  # finished inside the block (e.g. ``finish("stopped")``): keep that status
         if exc is None:
             self.finish()
         else:

@@ -145,11 +145,13 @@ class RunTable:
     def _row(self, name: str) -> tuple[widgets.HBox, widgets.HTML]:
         row = self._rows.get(name)
         if row is None:
-            check = widgets.Checkbox(value=True, indent=False, layout=widgets.Layout(width="3ch", margin="0"))
+            check = widgets.Checkbox(
+                value=True, indent=False, layout=widgets.Layout(width="3ch", height="22px", margin="0"),
+            )
             check.add_class("lossplot-run-visible")
             check.observe(lambda change, name=name: self.on_visible(name, bool(change["new"])), "value")
-            cells = widgets.HTML()
-            box = widgets.HBox([check, cells], layout=widgets.Layout(align_items="center"))
+            cells = widgets.HTML(layout=widgets.Layout(height="22px", margin="0"))
+            box = widgets.HBox([check, cells], layout=widgets.Layout(align_items="center", margin="1px 0"))
             self.checks[name] = check
             row = self._rows[name] = (box, cells)
         return row
