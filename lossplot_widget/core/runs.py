@@ -40,6 +40,13 @@ def _nothing() -> None:
     return None
 
 
+class _ThreadRuns(threading.local):
+    """Per thread: the runs of the ``with run:`` blocks open on it, innermost last."""
+
+    def __init__(self) -> None:
+        self.stack: list[Run] = []
+
+
 class Run:
     """One training run: its history, config, status and start/end wall-clock times.
 
@@ -169,7 +176,7 @@ class RunSet(Mapping[str, Run]):
         self._changed = changed
         self.stop_requested = stop_requested
         self._runs: dict[str, Run] = {}
-        self._local = threading.local()
+        self._local = _ThreadRuns()
         #: the run last started with :meth:`start` (plain call or ``with``) and not finished yet
         self.current: Run | None = None
         #: the implicit run of ``log()`` calls made outside any run (made on first use)
@@ -217,19 +224,15 @@ class RunSet(Mapping[str, Run]):
     # ------------------------------------------------------------------ which run
     def active(self) -> Run:
         """The run a ``log()`` call without a run writes to (see the module docstring)."""
-        stack: list[Run] | None = getattr(self._local, "stack", None)
+        stack = self._local.stack
         if stack:
             return stack[-1]
-        run = self.current
-        if run is not None:
-            return run
-        run = self.default
-        return run if run is not None else self.implicit()
+        return self.current or self.default or self.implicit()
 
     def shown(self, create: bool = True) -> Run | None:
         """The active run if one was started, else the latest run (what ``history`` reads); with
         ``create=False``, ``None`` instead of making the implicit run."""
-        stack: list[Run] | None = getattr(self._local, "stack", None)
+        stack = self._local.stack
         if stack:
             return stack[-1]
         run = self.current or self.default or self.latest
@@ -309,13 +312,10 @@ class RunSet(Mapping[str, Run]):
 
     def push(self, run: Run) -> None:
         """``with run:`` began on this thread: ``log()`` calls of this thread write to ``run``."""
-        stack = getattr(self._local, "stack", None)
-        if stack is None:
-            stack = self._local.stack = []
-        stack.append(run)
+        self._local.stack.append(run)
 
     def pop(self, run: Run) -> None:
-        stack = getattr(self._local, "stack", None)
+        stack = self._local.stack
         if stack and stack[-1] is run:
             stack.pop()
 
