@@ -177,3 +177,38 @@ def test_runset_without_a_widget_and_a_fresh_name_per_unnamed_run():
     assert list(runs) == ["run-2"]
     runs.clear()
     assert len(runs) == 0 and runs.start().index == 0
+
+
+def test_static_svg_colours_runs_and_names_them_once():
+    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+    from lossplot_widget.render.palette import hex_color
+    from lossplot_widget.render.static import frame_to_svg
+
+    runs = RunSet()
+    for name in ("adam", "sgd"):
+        with runs.start(name) as r:
+            for i in range(20):
+                r.log(loss=1.0 / (i + 1))
+            r.log_epoch(val_loss=0.5)
+    svg = frame_to_svg(FrameBuilder(runs).build(FrameOptions(smoothing=0.0)))
+    assert svg.count(f'stroke="{hex_color(0)}"') == 1 and svg.count(f'stroke="{hex_color(1)}"') == 1
+    # the legend: one entry per run, in the run's colour (not one per line)
+    assert f'fill="{hex_color(0)}">adam</text>' in svg and f'fill="{hex_color(1)}">sgd</text>' in svg
+    assert f'fill="{hex_color(0)}">loss</text>' not in svg and "val_loss</text>" not in svg
+    assert "adam · loss: last 0.05 at step 19" in svg
+
+
+def test_clear_forgets_every_run_and_shows_a_fresh_view():
+    w = LiveLossWidget()
+    w.widget
+    for name in ("a", "b"):
+        with w.run(name):
+            w.log(loss=1.0)
+    w.flush()
+    old = w._view
+    w.clear()
+    assert len(w.runs) == 0 and w._view is not old and w._view.panels == {}
+    assert old.panel_box.comm is None  # the old view's widgets are closed
+    w.log(loss=2.0)  # logging goes on into a new implicit run
+    w.flush()
+    assert list(w.runs) == ["run-1"] and list(w._view.panels) == ["loss"]
