@@ -219,8 +219,11 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         """A control run ended (its cell, its ``with w:`` block): the implicit run ends with it."""
         default = self.runs.default
         if event == "end" and default is not None and default.status == RUNNING:
-            last = self.run_control.last_run
-            default.finish("stopped" if last is not None and last.stopped else "finished")
+            last, error = self.run_control.last_run, cells.last_error()
+            if error is not None:  # the cell ended with an exception (Ctrl-C: interrupted)
+                default.fail(error)
+            else:
+                default.finish("stopped" if last is not None and last.stopped else "finished")
 
     # ---------------------------------------------------------------- drawing
     @property

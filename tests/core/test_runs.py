@@ -212,3 +212,25 @@ def test_clear_forgets_every_run_and_shows_a_fresh_view():
     w.log(loss=2.0)  # logging goes on into a new implicit run
     w.flush()
     assert list(w.runs) == ["run-1"] and list(w._view.panels) == ["loss"]
+
+
+def test_cells_end_runs_implicit_finished_interrupted_and_an_explicit_run_failed():
+    from _frameworks import require
+
+    require("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("from lossplot_widget import LiveLossWidget\nw = LiveLossWidget()\nw.log(loss=1.0)\n")
+        w = shell.user_ns["w"]
+        assert w.runs["run-1"].status == "finished"  # the implicit run ends with its cell
+        shell.run_cell("for i in range(10):\n    w.log(loss=float(i))\n    if i == 4: raise KeyboardInterrupt\n")
+        assert w.runs["run-1"].status == "interrupted" and len(w.runs["run-1"].history["loss"]) == 6
+        # a run started without `with` (as the Keras callback does) that an exception leaves running fails
+        shell.run_cell("r = w.run('fit')\nw.log(loss=1.0)\nraise ValueError('bad batch')\n")
+        assert w.runs["fit"].status == "failed" and w.runs["fit"].error == "ValueError: bad batch"
+        shell.run_cell("w.runs['fit'].log(loss=0.5)")  # logging into it again reopens it
+        assert w.runs["fit"].status == "running"
+    finally:
+        InteractiveShell.clear_instance()
