@@ -94,3 +94,25 @@ def machine() -> str:
         f"{platform.system()} {platform.release()}; Python {sys.version.split()[0]}; " + ", ".join(versions)
         + f". Reference: `sum(range(100_000))` takes {ref:.2f} ms of CPU here."
     )
+
+
+def time_frames(w: Any, frames: int, before: Any) -> dict[str, Any]:
+    """Draw ``frames`` frames of displayed widget ``w`` on a :class:`RecordingComm`, calling ``before(i)``
+    first each time (log a point); per frame: build and build + send seconds, buffer bytes, messages."""
+    builder, view = w._builder, w._view
+    out: dict[str, Any] = {"build": [], "total": [], "bytes": [], "messages": [], "frame": None}
+    for i in range(frames):
+        before(i)
+        RecordingComm.reset()
+        options = w._options()
+        t0 = time.perf_counter()
+        frame = builder.build(options)
+        t1 = time.perf_counter()
+        view.apply(frame, options)
+        t2 = time.perf_counter()
+        out["build"].append(t1 - t0)
+        out["total"].append(t2 - t0)
+        out["bytes"].append(RecordingComm.buffer_bytes)
+        out["messages"].append(RecordingComm.messages)
+        out["frame"] = frame
+    return out

@@ -17,7 +17,7 @@ import os
 import time
 
 import numpy as np
-from _common import RecordingComm, install_recording_comm, median, table
+from _common import install_recording_comm, median, table, time_frames
 
 SIZES = [int(s) for s in os.environ.get("BENCH_FRAME_SIZES", "1000,100000,10000000").split(",")]
 FRAMES = int(os.environ.get("BENCH_FRAMES", 30))
@@ -42,21 +42,10 @@ def frames_at(n: int) -> dict:
     t = time.perf_counter()
     w.widget  # display: the first frame builds the pyramids and the smoothed series
     cold = time.perf_counter() - t
-    builder, view = w._builder, w._view
-    marks = view.panels["loss"].marks("loss")
-    build_t, total_t, sent = [], [], []
-    for i in range(FRAMES):
-        w.history.load("loss", [n + i], [0.0], [0.0], [0.5])
-        RecordingComm.reset()
-        options = w._options()
-        t0 = time.perf_counter()
-        frame = builder.build(options)
-        t1 = time.perf_counter()
-        view.apply(frame, options)
-        t2 = time.perf_counter()
-        build_t.append(t1 - t0)
-        total_t.append(t2 - t0)
-        sent.append(RecordingComm.buffer_bytes)
+    builder = w._builder
+    marks = w._view.panels["loss"].marks("loss")
+    timed = time_frames(w, FRAMES, lambda i: w.history.load("loss", [n + i], [0.0], [0.0], [0.5]))
+    build_t, total_t, sent = timed["build"], timed["total"], timed["bytes"]
     lines = {"raw": len(marks.raw.x), "smoothed": len(marks.smooth.x), "readout": len(marks.readout.x)}
     # each line sends x and y as float64: 16 bytes per point
     return {

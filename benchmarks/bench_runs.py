@@ -18,7 +18,7 @@ import os
 import time
 
 import numpy as np
-from _common import RecordingComm, install_recording_comm, median, table
+from _common import install_recording_comm, median, table, time_frames
 
 RUNS = [int(s) for s in os.environ.get("BENCH_RUNS", "1,5,20").split(",")]
 POINTS = int(os.environ.get("BENCH_POINTS", 100_000))
@@ -44,23 +44,15 @@ def measure(n_runs: int, parallel: bool) -> dict:
     t = time.perf_counter()
     w.widget  # display: the first frame builds every run's pyramids
     cold = time.perf_counter() - t
-    builder, view = w._builder, w._view
-    build_t, total_t, sent, messages = [], [], [], []
     logging = runs if parallel else runs[-1:]
-    for i in range(FRAMES):
+
+    def log_one(i: int) -> None:
         for run in logging:
             run.history.load("loss", [POINTS + i], [10.0], [POINTS * 1e-3], [0.5])
-        RecordingComm.reset()
-        options = w._options()
-        t0 = time.perf_counter()
-        frame = builder.build(options)
-        t1 = time.perf_counter()
-        view.apply(frame, options)
-        t2 = time.perf_counter()
-        build_t.append(t1 - t0)
-        total_t.append(t2 - t0)
-        sent.append(RecordingComm.buffer_bytes)
-        messages.append(RecordingComm.messages)
+
+    timed = time_frames(w, FRAMES, log_one)
+    frame = timed["frame"]
+    build_t, total_t, sent, messages = timed["build"], timed["total"], timed["bytes"], timed["messages"]
     fresh = sum(sf.fresh for series in frame.panels.values() for sf in series)
     return {
         "runs": n_runs, "mode": "parallel" if parallel else "sweep", "cold_ms": cold * 1e3,
