@@ -66,7 +66,7 @@ def write_csv(source: History | RunSet, path: PathOrFile) -> None:
         writer.writerow(COLUMNS)
         for run in runs.snapshot():
             h = run.history
-            config = json.dumps(run.config) if run.config else ""
+            config = json.dumps(run.config, default=repr) if run.config else ""  # non-JSON values as their repr
             h.commit()
             with h.lock:
                 if not h.names:
