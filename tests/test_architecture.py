@@ -20,7 +20,7 @@ ALLOWED_PRIVATE = {
     ("control/peek.py", "_queue"): "ipykernel 6 message queue (documented in control/delivery.py)",
     ("follow/tbevents.py", "_replace"): "NamedTuple's public API",
 }
-MAX_LINES = {"widget.py": 400, "core/runs.py": 340}  # the public class (with runs); every other module <= 300
+MAX_LINES = {"widget.py": 400}  # the public class (with runs); every other module <= 300
 
 
 def _module(path: Path) -> str:

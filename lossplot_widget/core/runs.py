@@ -6,9 +6,7 @@ without naming a run writes to the *active* run: the run of the innermost ``with
 thread, else the run last started with :meth:`RunSet.start` and not finished, else an implicit run
 (``run-1``, made on first use). A widget with only an implicit run looks like a one-run widget.
 
-Statuses: ``running``, ``finished``, ``stopped`` (the Stop button ended it), ``failed`` (an exception;
-:attr:`Run.error` names it), ``interrupted`` (``KeyboardInterrupt``) and ``followed`` (read from a log
-directory written elsewhere: whether its writer still runs is not known).
+Statuses: see :mod:`lossplot_widget.core.run`.
 
 >>> runs = RunSet()
 >>> with runs.start("lr=0.1", config={"lr": 0.1}) as r:
@@ -20,20 +18,13 @@ directory written elsewhere: whether its writer still runs is not known).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 from typing import Any
 
 from .history import History
-from .values import coerce_epoch, coerce_step, merge_metrics
+from .run import FAILED, FINISHED, FOLLOWED, INTERRUPTED, RUNNING, STATUSES, STOPPED, Run, check_config
 
 __all__ = ["FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunSet"]
-
-RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED = (
-    "running", "finished", "stopped", "failed", "interrupted", "followed",
-)
-STATUSES = (RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED)
 
 
 def _nothing() -> None:
@@ -45,113 +36,6 @@ class _ThreadRuns(threading.local):
 
     def __init__(self) -> None:
         self.stack: list[Run] = []
-
-
-class Run:
-    """One training run: its history, config, status and start/end wall-clock times.
-
-    Made by :meth:`RunSet.start` (``LiveLossWidget.run(...)``); a context manager whose exit sets the
-    status (``finished``, ``stopped`` after a Stop click, ``failed`` or ``interrupted``).
-    """
-
-    def __init__(
-        self, name: str, config: Mapping[str, Any] | None, *, index: int, named: bool, owner: RunSet,
-    ) -> None:
-        #: the run's name (unique in its :class:`RunSet`)
-        self.name = name
-        #: hyper-parameters and other facts about the run (shown in the run table, exported)
-        self.config: dict[str, Any] = _check_config(config)
-        #: every point of this run
-        self.history = History()
-        #: the run's colour (its position in the order runs began)
-        self.index = index
-        #: False for a name made up by the widget (``run-1``, ...)
-        self.named = named
-        self.status = RUNNING
-        #: ``"ValueError: ..."`` for a failed run
-        self.error: str | None = None
-        self.started = time.time()
-        self.ended: float | None = None
-        #: the thread that started (or last continued) the run
-        self.thread = threading.current_thread()
-        self._owner = owner
-
-    # ------------------------------------------------------------------ logging
-    def log(
-        self, values: Mapping[str, object] | None = None, /, *, step: int | None = None, epoch: float | None = None,
-        **metrics: object,
-    ) -> None:
-        """Record one value per metric in this run (see ``LiveLossWidget.log``)."""
-        self.record(values, metrics, step, epoch)
-        self._owner.after_log()
-
-    def log_epoch(self, values: Mapping[str, object] | None = None, /, **metrics: object) -> None:
-        """Record end-of-epoch metrics at this run's current step, then start its next epoch."""
-        self.record_epoch(values, metrics)
-        self._owner.after_log()
-
-    def record(
-        self, values: Mapping[str, object] | None, metrics: dict[str, object], step: int | None, epoch: float | None
-    ) -> int:
-        """Validate and append one call's values (no drawing); return the step used."""
-        clean = merge_metrics(values, metrics)
-        if step is not None:
-            step = coerce_step(step)
-        if epoch is not None:
-            epoch = coerce_epoch(epoch)
-        if self.status != RUNNING and self.status != FOLLOWED:
-            self.reopen()
-        return self.history.append(clean, step, epoch)
-
-    def record_epoch(self, values: Mapping[str, object] | None, metrics: dict[str, object]) -> None:
-        h = self.history
-        with h.lock:
-            self.record(values, metrics, h.last_step if h.last_step is not None else 0, h.epoch)
-            h.advance_epoch()
-
-    # ------------------------------------------------------------------ lifecycle
-    def reopen(self) -> None:
-        """Mark the run running again (logging into an ended run, or continuing it by name)."""
-        self.status, self.error, self.ended = RUNNING, None, None
-        self.thread = threading.current_thread()
-        self._owner.changed()
-
-    def finish(self, status: str | None = None, error: str | None = None) -> None:
-        """End the run: ``status`` defaults to ``stopped`` when Stop was clicked, else ``finished``.
-
-        >>> r = RunSet().start("a"); r.finish(); r.status
-        'finished'
-        """
-        if status is None:
-            status = STOPPED if self._owner.stop_requested() else FINISHED
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
-        self.status, self.error, self.ended = status, error, time.time()
-        self._owner.ended(self)
-
-    def fail(self, exc: BaseException) -> None:
-        """End the run because of ``exc`` (``interrupted`` for ``KeyboardInterrupt``, else ``failed``)."""
-        if isinstance(exc, KeyboardInterrupt):
-            self.finish(INTERRUPTED, "KeyboardInterrupt")
-        else:
-            self.finish(FAILED, f"{type(exc).__name__}: {exc}"[:200])
-
-    def __enter__(self) -> Run:
-        self._owner.push(self)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._owner.pop(self)
-        if self.status != RUNNING:
-            return  # finished inside the block (e.g. ``finish("stopped")``): keep that status
-        if exc is None:
-            self.finish()
-        else:
-            self.fail(exc)
-
-    def __repr__(self) -> str:
-        points = sum(self.history.counts().values())
-        return f"Run({self.name!r}, status={self.status!r}, points={points}, config={self.config!r})"
 
 
 class RunSet(Mapping[str, Run]):
@@ -267,7 +151,7 @@ class RunSet(Mapping[str, Run]):
             if run is None:
                 run = self._add(name or self.fresh_name(), config, named=name is not None)
             else:
-                run.config.update(_check_config(config))
+                run.config.update(check_config(config))
                 run.reopen()
             self.current = self.latest = run
         self.changed()
@@ -328,14 +212,3 @@ class RunSet(Mapping[str, Run]):
     def changed(self) -> None:
         self.structure += 1
         self._changed()
-
-
-def _check_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
-    if config is None:
-        return {}
-    if not isinstance(config, Mapping):
-        raise TypeError(f"config must be a dict, got {type(config).__name__}")
-    for key in config:
-        if not isinstance(key, str) or not key:
-            raise TypeError(f"config keys must be non-empty strings, got {key!r}")
-    return dict(config)

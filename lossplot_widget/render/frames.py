@@ -79,6 +79,8 @@ class SeriesFrame:
     color: int = 0
     style: str = "solid"
     legend: str | None = None
+    #: False when the panel's legend is left out (too many runs; the run table names them)
+    show_legend: bool = True
     #: False when the arrays are the previous frame's (nothing changed: nothing to send)
     fresh: bool = True
 

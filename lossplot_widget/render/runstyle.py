@@ -33,10 +33,12 @@ from ..core.series import Stats
 if TYPE_CHECKING:
     from .frames import SeriesFrame
 
-__all__ = ["EXTRA_STYLES", "RunSummary", "SeriesKey", "best_of", "style_panels", "summarize"]
+__all__ = ["EXTRA_STYLES", "MAX_LEGEND_RUNS", "RunSummary", "SeriesKey", "best_of", "style_panels", "summarize"]
 
 #: ``(run name, metric)``
 SeriesKey = tuple[str, str]
+#: a panel drawing more runs than this shows no legend (the run table's colour swatches name the runs)
+MAX_LEGEND_RUNS = 5
 #: line styles of a run's second, third, ... training series in one panel
 EXTRA_STYLES = ("dotted", "dash_dotted")
 
@@ -94,6 +96,7 @@ def style_panels(panels: Mapping[str, list[SeriesFrame]], comparing: bool, run_i
         if not comparing:
             for i, sf in enumerate(series):
                 sf.color, sf.style, sf.legend = i, "dashed" if is_validation(sf.name) else "solid", sf.name
+                sf.show_legend = True
             continue
         seen: dict[str, int] = {}  # run -> training series so far in this panel
         named: set[str] = set()
@@ -107,3 +110,6 @@ def style_panels(panels: Mapping[str, list[SeriesFrame]], comparing: bool, run_i
                 sf.style = "solid" if k == 0 else EXTRA_STYLES[(k - 1) % len(EXTRA_STYLES)]
             sf.legend = None if sf.run in named else sf.run
             named.add(sf.run)
+        crowded = len(named) > MAX_LEGEND_RUNS  # a legend this long covers the curves: the run table names them
+        for sf in series:
+            sf.show_legend = not crowded

@@ -96,7 +96,7 @@ def _panel(title: str, series: list[SeriesFrame], x_label: str, log_y: bool, ox:
                 out.append(f'<circle cx="{px(rx)[0]:.1f}" cy="{py(ry)[0]:.1f}" r="2" fill="{color}"/>')
             else:
                 out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.5"{dash}/>')
-        if sf.legend is not None:
+        if sf.legend is not None and sf.show_legend:
             out.append(f'<text x="{W - RIGHT - 4}" y="{TOP + 14 + 13 * legend}" text-anchor="end" font-size="11" '
                        f'fill="{color}">{escape(sf.legend)}</text>')
             legend += 1

@@ -28,14 +28,15 @@ class SeriesMarks:
     def __init__(self, sf: SeriesFrame, scales: dict[str, Any], smoothing: bool) -> None:
         color = css_color(sf.color)
         legend = sf.legend or sf.label
+        shown = sf.legend is not None and sf.show_legend
         self.raw = bqplot.Lines(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[legend],
-            display_legend=sf.legend is not None and not smoothing, line_style=sf.style, stroke_width=1.5,
+            display_legend=shown and not smoothing, line_style=sf.style, stroke_width=1.5,
             opacities=[RAW_FAINT if smoothing else 1.0],
         )
         self.smooth = bqplot.Lines(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[legend],
-            display_legend=sf.legend is not None and smoothing, line_style=sf.style, stroke_width=2.0,
+            display_legend=shown and smoothing, line_style=sf.style, stroke_width=2.0,
         )
         # a tooltip label is browser-rendered text: use the name only when it holds no markup characters
         label = sf.label if not set(sf.label) & set("<>&\"'") else "value"
@@ -60,7 +61,7 @@ class SeriesMarks:
         mark.labels = [sf.legend or sf.label]
         mark.line_style = sf.style
         # the legend shows the line drawn at full opacity
-        mark.display_legend = sf.legend is not None and (mark is self.smooth) == smoothing
+        mark.display_legend = sf.legend is not None and sf.show_legend and (mark is self.smooth) == smoothing
         if mark is self.raw:
             mark.opacities = [RAW_FAINT if smoothing else 1.0]
 

@@ -42,7 +42,8 @@ def _cells(summary: RunSummary, config_keys: Sequence[str], metrics: Sequence[st
     cells: list[Cell] = [(summary.name, summary.index), (status, summary.status)]
     for key in config_keys:
         value = summary.config.get(key)
-        cells.append(("" if value is None else str(value), value))
+        text = "" if value is None else _fmt(value) if isinstance(value, float) else str(value)
+        cells.append((text, value))
     for name in metrics:
         st = summary.stats.get(name)
         if st is None or not st.count:
@@ -69,7 +70,8 @@ class RunTable:
         self.on_visible = on_visible
         self.header = widgets.HBox(layout=widgets.Layout(align_items="center"))
         self.body = widgets.VBox()
-        self.box = widgets.VBox([self.header, self.body], layout=widgets.Layout(display="none"))
+        # wider than the widget (many config keys or metrics): scroll sideways instead of squeezing columns
+        self.box = widgets.VBox([self.header, self.body], layout=widgets.Layout(display="none", overflow="auto"))
         self.box.add_class("lossplot-runs")
         self.checks: dict[str, widgets.Checkbox] = {}
         self._rows: dict[str, tuple[widgets.HBox, widgets.HTML]] = {}
@@ -128,7 +130,7 @@ class RunTable:
             button = self._buttons.get(label)
             if button is None:
                 button = self._buttons[label] = widgets.Button(
-                    tooltip=f"sort by {label}", layout=widgets.Layout(padding="0", margin="0"),
+                    tooltip=f"sort by {label}", layout=widgets.Layout(padding="0", margin="0", flex="0 0 auto"),
                 )
                 button.add_class("lossplot-sort")
                 button.on_click(lambda _b, label=label: self.sort_by(label))
@@ -146,11 +148,12 @@ class RunTable:
         row = self._rows.get(name)
         if row is None:
             check = widgets.Checkbox(
-                value=True, indent=False, layout=widgets.Layout(width="3ch", height="22px", margin="0"),
+                value=True, indent=False,
+                layout=widgets.Layout(width="3ch", height="22px", margin="0", flex="0 0 auto"),
             )
             check.add_class("lossplot-run-visible")
             check.observe(lambda change, name=name: self.on_visible(name, bool(change["new"])), "value")
-            cells = widgets.HTML(layout=widgets.Layout(height="22px", margin="0"))
+            cells = widgets.HTML(layout=widgets.Layout(height="22px", margin="0", flex="0 0 auto"))
             box = widgets.HBox([check, cells], layout=widgets.Layout(align_items="center", margin="1px 0"))
             self.checks[name] = check
             row = self._rows[name] = (box, cells)
@@ -173,7 +176,8 @@ class RunTable:
         return (
             f'<div class="lossplot-run" data-run="{html.escape(summary.name)}" data-status="{summary.status}" '
             f'data-hidden="{str(summary.hidden).lower()}" data-points="{summary.points}" '
-            'style="font-size:var(--jp-ui-font-size1, 12px);font-variant-numeric:tabular-nums">'
+            # the header buttons' font: widths in ch then mean the same in both
+            'style="font-size:var(--jp-widgets-font-size, 13px);font-variant-numeric:tabular-nums">'
             + "".join(spans) + "</div>"
         )
 

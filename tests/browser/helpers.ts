@@ -17,7 +17,8 @@ export function parsePath(d: string | null): Point[] {
 }
 
 /**
- * The `d` of the lines drawn for `metric` in the first figure under `root`: [raw, smoothed].
+ * The `d` of the lines drawn for `metric` in the first figure under `root`: [raw, smoothed] (when runs
+ * are compared and no line is labelled `metric`: those of the first run's first series).
  * A series' lines carry its name as their (hidden) `text.curve_label`; other marks (e.g. epoch rules)
  * are skipped.
  */
@@ -26,13 +27,42 @@ export async function linePaths(root: Locator, metric = 'loss'): Promise<string[
     .locator('div.bqplot.figure')
     .first()
     .locator('svg.svg-figure g.curve')
-    .evaluateAll(
-      (curves, name) =>
-        curves
-          .filter(g => (g.querySelector('text.curve_label')?.textContent || '').trim() === name)
-          .map(g => g.querySelector('path.line')?.getAttribute('d') || ''),
-      metric
+    .evaluateAll((curves, name) => {
+      const lines = curves.map(g => ({
+        label: (g.querySelector('text.curve_label')?.textContent || '').trim(),
+        d: g.querySelector('path.line')?.getAttribute('d') || ''
+      }));
+      let picked = lines.filter(l => l.label === name);
+      if (!picked.length) {
+        // runs compared: a run's first series is labelled with the run's name (others "run · metric");
+        // take the first run's
+        const first = lines.find(l => l.label && !l.label.includes('·'));
+        picked = first ? lines.filter(l => l.label === first.label) : [];
+      }
+      return picked.map(l => l.d);
+    }, metric);
+}
+
+/**
+ * Points of every labelled line's first (raw) path in the first figure under `root`, by label: a metric's
+ * name, or when runs are compared a run's name. `all`: every path's `d`, for "nothing changed" checks.
+ */
+export async function figureLines(root: Locator): Promise<{ points: Record<string, number>; all: string[] }> {
+  const lines = await root
+    .locator('div.bqplot.figure')
+    .first()
+    .locator('svg.svg-figure g.curve')
+    .evaluateAll(curves =>
+      curves.map(g => ({
+        label: (g.querySelector('text.curve_label')?.textContent || '').trim(),
+        d: g.querySelector('path.line')?.getAttribute('d') || ''
+      }))
     );
+  const points: Record<string, number> = {};
+  for (const l of lines) {
+    if (l.label && !(l.label in points)) points[l.label] = parsePath(l.d).length;
+  }
+  return { points, all: lines.map(l => l.d) };
 }
 
 /** Number of points drawn by the raw line of `metric` in the first figure under `root`. */
@@ -41,11 +71,19 @@ export async function rawPointCount(root: Locator, metric = 'loss'): Promise<num
   return paths.length ? parsePath(paths[0]).length : 0;
 }
 
-/** Points drawn per metric named in the summary table, over every figure under `root` (longest line). */
+/**
+ * Points drawn per metric named in the summary table (one run) or per shown run with points named in the
+ * run table (several runs: a run's first series carries the run's name), over every figure under `root`
+ * (longest line).
+ */
 export async function drawnPoints(root: Locator): Promise<Record<string, number>> {
-  const names = await root
+  const metrics = await root
     .locator('tr.lossplot-row')
     .evaluateAll(rows => rows.map(r => r.getAttribute('data-metric') || ''));
+  const runs = await root
+    .locator('.lossplot-run[data-hidden="false"]:not([data-points="0"])')
+    .evaluateAll(rows => rows.map(r => r.getAttribute('data-run') || ''));
+  const names = [...metrics, ...runs];
   const counts: Record<string, number> = {};
   for (const name of names) {
     const ds = await root.locator('svg.svg-figure g.curve').evaluateAll(

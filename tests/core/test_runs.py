@@ -234,3 +234,19 @@ def test_cells_end_runs_implicit_finished_interrupted_and_an_explicit_run_failed
         assert w.runs["fit"].status == "running"
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_more_runs_than_a_legend_can_hold_leave_naming_to_the_run_table():
+    from lossplot_widget.render.runstyle import MAX_LEGEND_RUNS
+
+    w = LiveLossWidget(smoothing=0.0)
+    w.widget
+    for k in range(MAX_LEGEND_RUNS + 1):
+        with w.run(f"r{k}"):
+            w.log(loss=1.0)
+            w.log(loss=0.5)
+    w.flush()
+    marks = list(w._view.panels["loss"].series.values())
+    assert not any(m.raw.display_legend or m.smooth.display_legend for m in marks)
+    assert [m.raw.labels[0] for m in marks] == [f"r{k}" for k in range(MAX_LEGEND_RUNS + 1)]  # still labelled
+    assert w.runs.comparing and len(w._view.run_table.checks) == MAX_LEGEND_RUNS + 1

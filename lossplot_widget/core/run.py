@@ -1,0 +1,160 @@
+"""One training run: a :class:`~lossplot_widget.core.history.History` with a name, a config and a status.
+
+Runs are made and held by a :class:`~lossplot_widget.core.runs.RunSet` (their *owner*, seen here through
+the narrow :class:`RunOwner` protocol): see :mod:`lossplot_widget.core.runs`.
+
+Statuses: ``running``, ``finished``, ``stopped`` (the Stop button ended it), ``failed`` (an exception;
+:attr:`Run.error` names it), ``interrupted`` (``KeyboardInterrupt``) and ``followed`` (read from a log
+directory written elsewhere: whether its writer still runs is not known).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Protocol
+
+from .history import History
+from .values import coerce_epoch, coerce_step, merge_metrics
+
+__all__ = [
+    "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunOwner",
+    "check_config",
+]
+
+RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED = (
+    "running", "finished", "stopped", "failed", "interrupted", "followed",
+)
+STATUSES = (RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED)
+
+
+class RunOwner(Protocol):
+    """What a run needs from the set that holds it."""
+
+    def after_log(self) -> None: ...  # a log() call ended: draw when a frame is due, pause
+    def changed(self) -> None: ...  # the run's status changed
+    def stop_requested(self) -> bool: ...  # Stop was clicked (an ending run is then ``stopped``)
+    def ended(self, run: Run) -> None: ...
+    def push(self, run: Run) -> None: ...  # ``with run:`` began on this thread
+    def pop(self, run: Run) -> None: ...
+
+
+class Run:
+    """One training run: its history, config, status and start/end wall-clock times.
+
+    Made by :meth:`RunSet.start` (``LiveLossWidget.run(...)``); a context manager whose exit sets the
+    status (``finished``, ``stopped`` after a Stop click, ``failed`` or ``interrupted``).
+    """
+
+    def __init__(
+        self, name: str, config: Mapping[str, Any] | None, *, index: int, named: bool, owner: RunOwner,
+    ) -> None:
+        #: the run's name (unique in its :class:`RunSet`)
+        self.name = name
+        #: hyper-parameters and other facts about the run (shown in the run table, exported)
+        self.config: dict[str, Any] = check_config(config)
+        #: every point of this run
+        self.history = History()
+        #: the run's colour (its position in the order runs began)
+        self.index = index
+        #: False for a name made up by the widget (``run-1``, ...)
+        self.named = named
+        self.status = RUNNING
+        #: ``"ValueError: ..."`` for a failed run
+        self.error: str | None = None
+        self.started = time.time()
+        self.ended: float | None = None
+        #: the thread that started (or last continued) the run
+        self.thread = threading.current_thread()
+        self._owner = owner
+
+    # ------------------------------------------------------------------ logging
+    def log(
+        self, values: Mapping[str, object] | None = None, /, *, step: int | None = None, epoch: float | None = None,
+        **metrics: object,
+    ) -> None:
+        """Record one value per metric in this run (see ``LiveLossWidget.log``)."""
+        self.record(values, metrics, step, epoch)
+        self._owner.after_log()
+
+    def log_epoch(self, values: Mapping[str, object] | None = None, /, **metrics: object) -> None:
+        """Record end-of-epoch metrics at this run's current step, then start its next epoch."""
+        self.record_epoch(values, metrics)
+        self._owner.after_log()
+
+    def record(
+        self, values: Mapping[str, object] | None, metrics: dict[str, object], step: int | None, epoch: float | None
+    ) -> int:
+        """Validate and append one call's values (no drawing); return the step used."""
+        clean = merge_metrics(values, metrics)
+        if step is not None:
+            step = coerce_step(step)
+        if epoch is not None:
+            epoch = coerce_epoch(epoch)
+        if self.status != RUNNING and self.status != FOLLOWED:
+            self.reopen()
+        return self.history.append(clean, step, epoch)
+
+    def record_epoch(self, values: Mapping[str, object] | None, metrics: dict[str, object]) -> None:
+        h = self.history
+        with h.lock:
+            self.record(values, metrics, h.last_step if h.last_step is not None else 0, h.epoch)
+            h.advance_epoch()
+
+    # ------------------------------------------------------------------ lifecycle
+    def reopen(self) -> None:
+        """Mark the run running again (logging into an ended run, or continuing it by name)."""
+        self.status, self.error, self.ended = RUNNING, None, None
+        self.thread = threading.current_thread()
+        self._owner.changed()
+
+    def finish(self, status: str | None = None, error: str | None = None) -> None:
+        """End the run: ``status`` defaults to ``stopped`` when Stop was clicked, else ``finished``.
+
+        >>> from lossplot_widget.core.runs import RunSet
+        >>> r = RunSet().start("a"); r.finish(); r.status
+        'finished'
+        """
+        if status is None:
+            status = STOPPED if self._owner.stop_requested() else FINISHED
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        self.status, self.error, self.ended = status, error, time.time()
+        self._owner.ended(self)
+
+    def fail(self, exc: BaseException) -> None:
+        """End the run because of ``exc`` (``interrupted`` for ``KeyboardInterrupt``, else ``failed``)."""
+        if isinstance(exc, KeyboardInterrupt):
+            self.finish(INTERRUPTED, "KeyboardInterrupt")
+        else:
+            self.finish(FAILED, f"{type(exc).__name__}: {exc}"[:200])
+
+    def __enter__(self) -> Run:
+        self._owner.push(self)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._owner.pop(self)
+        if self.status != RUNNING:
+            return  # finished inside the block (e.g. ``finish("stopped")``): keep that status
+        if exc is None:
+            self.finish()
+        else:
+            self.fail(exc)
+
+    def __repr__(self) -> str:
+        points = sum(self.history.counts().values())
+        return f"Run({self.name!r}, status={self.status!r}, points={points}, config={self.config!r})"
+
+
+def check_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a dict, got {type(config).__name__}")
+    for key in config:
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"config keys must be non-empty strings, got {key!r}")
+    return dict(config)
