@@ -9,7 +9,6 @@ An ipywidget (a ``VBox``) that composes in any layout. Data flows one way: ``log
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -25,7 +24,7 @@ from .core.export import ExportMixin
 from .core.grouping import GroupsArg, normalize_groups
 from .core.history import History
 from .core.progress import Progress
-from .core.runs import RUNNING, Run, RunSet
+from .core.runs import Run, RunSet
 from .follow.facade import FollowMixin
 from .follow.follower import Follower
 from .follow.sink import HistorySink
@@ -140,10 +139,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         >>> w.log({"loss": 0.7, "val_loss": 0.8}, step=10, epoch=1)
         """
         self.runs.active().record(values, metrics, step, epoch)
-        self._maybe_draw()
-        run = self.run_control.run
-        if run is None or run.paused:  # a new run begins, or Pause was clicked
-            self.run_control.checkpoint(self.flush)
+        self._after_log()
 
     def log_epoch(self, values: Mapping[str, object] | None = None, /, **metrics: object) -> None:
         """Record end-of-epoch metrics (e.g. validation) at the current step, then start the next epoch.
@@ -155,13 +151,14 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         ([1], 1.0)
         """
         self.runs.active().record_epoch(values, metrics)
-        self._maybe_draw()
-        self.run_control.checkpoint(self.flush)  # a pause waits here, not while holding the history lock
+        self._after_log()  # a pause waits here, not while holding the history lock
 
     def _after_log(self) -> None:
-        """After a :meth:`Run.log`: draw when a frame is due; a pause waits here."""
+        """After every ``log()`` (also :meth:`Run.log`): draw when a frame is due; a pause waits here."""
         self._maybe_draw()
-        self.run_control.checkpoint(self.flush)
+        run = self.run_control.run
+        if run is None or run.paused:  # a new control scope begins, or Pause was clicked
+            self.run_control.checkpoint(self.flush)
 
     # -------------------------------------------------------------------- runs
     @property
@@ -216,14 +213,10 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         return run is not None and run.stopped
 
     def _control_event(self, event: str) -> None:
-        """A control run ended (its cell, its ``with w:`` block): the implicit run ends with it."""
-        default = self.runs.default
-        if event == "end" and default is not None and default.status == RUNNING:
-            last, error = self.run_control.last_run, cells.last_error()
-            if error is not None:  # the cell ended with an exception (Ctrl-C: interrupted)
-                default.fail(error)
-            else:
-                default.finish("stopped" if last is not None and last.stopped else "finished")
+        """A control scope ended (its cell, its ``with w:`` block, its thread): so does the implicit run."""
+        if event == "end":
+            last = self.run_control.last_run
+            self.runs.scope_ended(cells.last_error(), stopped=last is not None and last.stopped)
 
     # ---------------------------------------------------------------- drawing
     @property
@@ -298,9 +291,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         last values and refresh the static picture."""
         error = cells.last_error()
         if error is not None:
-            for run in self.runs.snapshot():
-                if run.status == RUNNING and run.thread is threading.main_thread():
-                    run.fail(error)
+            self.runs.cell_failed(error)
         if self._frames.dirty:
             self.flush()
         self._output.refresh(self.runs.version)

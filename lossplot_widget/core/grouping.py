@@ -78,11 +78,16 @@ def normalize_groups(groups: GroupsArg) -> dict[str, str]:
     return mapping
 
 
+def panel_title(name: str, overrides: Mapping[str, str]) -> str:
+    """The panel metric ``name`` is drawn in: its ``groups=`` title, else :func:`panel_of`."""
+    return overrides.get(name) or panel_of(name)
+
+
 def assign_panels(names: Sequence[str], overrides: Mapping[str, str]) -> dict[str, list[str]]:
     """``{panel title: [metric, ...]}`` in first-seen order."""
     panels: dict[str, list[str]] = {}
     for name in names:
-        panels.setdefault(overrides.get(name) or panel_of(name), []).append(name)
+        panels.setdefault(panel_title(name, overrides), []).append(name)
     return panels
 
 

@@ -212,3 +212,22 @@ class RunSet(Mapping[str, Run]):
     def changed(self) -> None:
         self.structure += 1
         self._changed()
+
+    # ------------------------------------------------------------------ ends from outside
+    def scope_ended(self, error: BaseException | None, stopped: bool) -> None:
+        """The Stop/Pause scope ended (a cell, a ``with w:`` block): the implicit run ends with it,
+        ``failed``/``interrupted`` by ``error``, else ``stopped`` or ``finished``."""
+        default = self.default
+        if default is None or default.status != RUNNING:
+            return
+        if error is not None:
+            default.fail(error)
+        else:
+            default.finish(STOPPED if stopped else FINISHED)
+
+    def cell_failed(self, error: BaseException) -> None:
+        """A cell ended with ``error``: main-thread runs it left running fail (e.g. a Keras ``fit`` that raised)."""
+        main = threading.main_thread()
+        for run in self.snapshot():
+            if run.status == RUNNING and run.thread is main:
+                run.fail(error)

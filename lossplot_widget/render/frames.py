@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.epochs import epoch_step_bounds
-from ..core.grouping import assign_panels, panel_of
+from ..core.grouping import assign_panels, panel_title
 from ..core.history import History, Series, Stats
 from ..core.runs import Run, RunSet
 from .pyramid import MinMaxPyramid
@@ -158,11 +158,7 @@ class FrameBuilder:
                     names.setdefault(name)
                     if not hidden:
                         drawn[(run.name, name)] = self._series_frame(run, s, options, bounds)
-                counts = {n: len(h[n]) for n in h.names}
-                busiest = max(counts, key=counts.__getitem__) if counts else None
-                t = h[busiest].times if busiest is not None else np.empty(0)
-                span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
-            summaries.append(summarize(run, run_stats, hidden, span))
+                summaries.append(summarize(run, run_stats, hidden))
         panels: dict[str, list[SeriesFrame]] = {}
         for title, members in assign_panels(list(names), options.groups).items():
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
@@ -203,7 +199,7 @@ class FrameBuilder:
     def _series_frame(
         self, run: Run, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
     ) -> SeriesFrame:
-        title = options.groups.get(s.name) or panel_of(s.name)
+        title = panel_title(s.name, options.groups)
         key = (run, s.name)
         signature = (
             s.version, len(s), options.smoothing, options.log_y, options.x_axis, options.max_points,

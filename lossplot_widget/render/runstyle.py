@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.grouping import higher_is_better, is_validation
-from ..core.runs import Run
+from ..core.runs import RUNNING, Run
 from ..core.series import Stats
 
 if TYPE_CHECKING:
@@ -72,17 +72,21 @@ def best_of(name: str, st: Stats) -> tuple[float, int]:
     return (st.max, st.max_step) if higher_is_better(name) else (st.min, st.min_step)
 
 
-def summarize(run: Run, stats: dict[str, Stats], hidden: bool, span: float = math.nan) -> RunSummary:
-    """The run table row of ``run``; ``stats``: its metrics' statistics; ``span``: seconds between the
-    first and the last point of its most-logged metric (the rate of an ended run)."""
-    counted = [st for st in stats.values() if st.count]
+def summarize(run: Run, stats: dict[str, Stats], hidden: bool) -> RunSummary:
+    """The run table row of ``run`` (the caller holds its history's lock); ``stats``: its metrics' statistics.
+
+    steps/s is that of its most-logged metric: recent while running, over the whole run once it ended.
+    """
     rate = math.nan
-    if counted:
-        busiest = max(counted, key=lambda st: st.count)
-        if run.status == "running":
-            rate = busiest.rate
+    busiest = max(stats, key=lambda name: stats[name].count, default=None)
+    if busiest is not None and stats[busiest].count:
+        st = stats[busiest]
+        times = run.history[busiest].times
+        span = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+        if run.status == RUNNING:
+            rate = st.rate
         elif span > 0:
-            rate = (busiest.count - 1) / span
+            rate = (st.count - 1) / span
     return RunSummary(
         name=run.name, status=run.status, error=run.error, config=dict(run.config), index=run.index,
         hidden=hidden, started=run.started, ended=run.ended, stats=stats, rate=rate,

@@ -47,10 +47,16 @@ class SeriesMarks:
             hovered_style={"opacity": 1.0},
         )
         self.drawn: SeriesFrame | None = None  # the frame whose arrays the marks hold
+        self.styled: tuple[object, ...] | None = None  # the style they show (see :meth:`style_of`)
 
     @property
     def marks(self) -> list[Any]:
         return [self.raw, self.smooth, self.readout]
+
+    @staticmethod
+    def style_of(sf: SeriesFrame, smoothing: bool) -> tuple[object, ...]:
+        """Everything :meth:`restyle` reads: equal tuples need no restyling."""
+        return (sf.color, sf.style, sf.legend, sf.label, sf.show_legend, smoothing)
 
     def restyle(self, mark: Any, sf: SeriesFrame, smoothing: bool) -> None:
         """Colour, dash, legend and opacity of ``sf`` on ``mark`` (assigning an equal value sends nothing)."""
@@ -69,7 +75,7 @@ class SeriesMarks:
         """Draw nothing (a hidden run): one message per mark, once."""
         if self.drawn is None:
             return
-        self.drawn = None
+        self.drawn = self.styled = None
         for mark in self.marks:
             with mark.hold_sync():
                 mark.x = np.empty(0)
@@ -136,9 +142,12 @@ class Panel:
             marks = self.series[sf.key]
             shown.add(sf.key)
             rescale = marks.raw.scales["y"] is not scales["y"]
+            style = marks.style_of(sf, smoothing)
+            restyle, marks.styled = marks.styled != style, style
             if marks.drawn is sf and not rescale:
-                for mark in marks.marks:  # the same arrays as last frame: only a new style is sent
-                    marks.restyle(mark, sf, smoothing)
+                if restyle:  # the same arrays as last frame: only a new style is sent
+                    for mark in marks.marks:
+                        marks.restyle(mark, sf, smoothing)
                 continue
             marks.drawn = sf
             for mark, x, y in (
@@ -149,7 +158,8 @@ class Panel:
                 with mark.hold_sync():  # one message per mark per frame
                     if rescale:
                         mark.scales = scales
-                    marks.restyle(mark, sf, smoothing)
+                    if restyle:
+                        marks.restyle(mark, sf, smoothing)
                     mark.x = x
                     mark.y = y
         for key, marks in self.series.items():

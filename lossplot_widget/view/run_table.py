@@ -117,8 +117,8 @@ class RunTable:
             if cell_html.value != text:
                 cell_html.value = text
             children.append(box)
-        gone = [name for name in self._rows if name not in {s.name for s, _ in rows}]
-        for name in gone:
+        shown = {s.name for s, _ in rows}
+        for name in [n for n in self._rows if n not in shown]:
             close_tree(self._rows.pop(name)[0])
             del self.checks[name]
         if list(self.body.children) != children:
