@@ -1,8 +1,10 @@
 """Validation and coercion of logged values, steps, epochs and metric names.
 
 Everything here is cheap and allocation-free on the hot path: Python floats pass
-through untouched, torch tensors are detached but *not* copied to the host (that
-happens once per frame, in :func:`to_float_array`, called when the history commits).
+through untouched, torch tensors are detached and JAX arrays kept as they are, but
+neither is copied to the host (that happens once per frame, in :func:`to_float_array`,
+called when the history commits: one batched transfer per device and dtype).
+Neither torch nor jax is ever imported here: only a value of theirs brings them in.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "merge_metrics", "to_float_array", "torch_tensor_type",
+    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "jax_array_type", "merge_metrics", "to_float_array",
+    "torch_tensor_type",
 ]
 
 _PREVIEW = 60
@@ -41,12 +44,41 @@ def torch_tensor_type() -> Any:
     return getattr(torch, "Tensor", None) if torch is not None else None
 
 
+def jax_array_type() -> Any:
+    """The ``jax.Array`` class if jax is already imported, else ``None`` (never imports jax)."""
+    jax = sys.modules.get("jax")
+    return getattr(jax, "Array", None) if jax is not None else None
+
+
+def _coerce_jax(name: str, value: Any) -> Any:
+    """A one-element real JAX array, kept on its device (its host copy is made per frame, batched)."""
+    kind = value.dtype.kind
+    if kind not in "fiu" and str(value.dtype) != "bfloat16":  # bfloat16 is kind 'V' for numpy
+        raise TypeError(f"metric {name!r}: expected a real number, got a JAX array of dtype {value.dtype}")
+    if value.size != 1:
+        raise ValueError(f"metric {name!r}: expected a scalar, got a JAX array of shape {tuple(value.shape)}")
+    return value
+
+
+def _coerce_array_like(name: str, value: Any) -> float:
+    """Any other one-element array (``__array__``: TensorFlow, CuPy, ...): read once, now."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise TypeError(f"metric {name!r}: could not read {type(value).__name__} as an array: {exc}") from exc
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"metric {name!r}: expected a real number, got an array of dtype {arr.dtype}")
+    if arr.size != 1:
+        raise ValueError(f"metric {name!r}: expected a scalar, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
 #: [torch.Tensor, its float dtypes], filled on the first tensor seen (torch is never imported here)
 _TENSOR: list[Any] = [None, frozenset()]
 
 
 def coerce_value(name: str, value: Any) -> Any:
-    """Return a ``float`` or a detached 0-d torch tensor for ``value``.
+    """Return a ``float``, a detached 0-d torch tensor or a one-element JAX array for ``value``.
 
     Raises ``TypeError`` for non-numbers (str, None, bool, complex) and
     ``ValueError`` for arrays/tensors with more than one element.
@@ -95,10 +127,15 @@ def coerce_value(name: str, value: Any) -> Any:
         if value.requires_grad:
             value = value.detach()
         return value if value.dim() == 0 else value.reshape(())
+    jax_cls = jax_array_type()
+    if jax_cls is not None and isinstance(value, jax_cls):
+        return _coerce_jax(name, value)
     if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
         return float(value)
     if isinstance(value, numbers.Integral):
         return float(int(value))
+    if hasattr(value, "__array__") and not isinstance(value, (str, bytes)):
+        return _coerce_array_like(name, value)
     raise TypeError(
         f"metric {name!r}: expected a real number (int, float, numpy scalar or 0-d tensor), "
         f"got {type(value).__name__}: {_preview(value)}"
@@ -126,25 +163,47 @@ def coerce_epoch(epoch: Any) -> float:
 
 
 def to_float_array(values: list[Any]) -> np.ndarray:
-    """Convert floats and deferred 0-d tensors to float64, one host transfer per device."""
+    """Convert floats and deferred torch tensors / JAX arrays to float64, one host transfer per device."""
     tensor_cls = torch_tensor_type()
-    if tensor_cls is None:
+    jax_cls = jax_array_type()
+    if tensor_cls is None and jax_cls is None:
         return np.array(values, dtype=np.float64)
-    tensor_at = [i for i, v in enumerate(values) if isinstance(v, tensor_cls)]
-    if not tensor_at:
+    deferred = tuple(c for c in (tensor_cls, jax_cls) if c is not None)
+    if not any(isinstance(v, deferred) for v in values):
         return np.array(values, dtype=np.float64)
+    out = np.array([np.nan if isinstance(v, deferred) else v for v in values], dtype=np.float64)
+    if tensor_cls is not None:
+        _fill_torch(values, out, tensor_cls)
+    if jax_cls is not None:
+        _fill_jax(values, out, jax_cls)
+    return out
+
+
+def _fill_torch(values: list[Any], out: np.ndarray, tensor_cls: Any) -> None:
     import torch  # already imported: a tensor exists
 
-    out = np.array([np.nan if isinstance(v, tensor_cls) else v for v in values], dtype=np.float64)
     groups: dict[Any, list[int]] = {}
-    for i in tensor_at:
-        v = values[i]
-        groups.setdefault((v.device, v.dtype), []).append(i)
+    for i, v in enumerate(values):
+        if isinstance(v, tensor_cls):
+            groups.setdefault((v.device, v.dtype), []).append(i)
     for indices in groups.values():
         # stack first, convert once: one .to() per point cost ~10x more than the stack itself
         stacked = torch.stack([values[i] for i in indices]).to(torch.float64)
         out[indices] = stacked.cpu().numpy()  # the one synchronizing transfer
-    return out
+
+
+def _fill_jax(values: list[Any], out: np.ndarray, jax_cls: Any) -> None:
+    import jax  # already imported: an array exists
+    import jax.numpy as jnp
+
+    groups: dict[Any, list[int]] = {}
+    for i, v in enumerate(values):
+        if isinstance(v, jax_cls):
+            groups.setdefault((v.dtype, v.shape, tuple(sorted(map(str, v.devices())))), []).append(i)
+    for indices in groups.values():
+        # one stack on the device, then one device_get: a transfer per group, not per point
+        stacked = jnp.stack([values[i] for i in indices])
+        out[indices] = np.asarray(jax.device_get(stacked), dtype=np.float64).reshape(len(indices))
 
 
 def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, object]) -> Mapping[str, Any]:
