@@ -25,6 +25,7 @@ from .core.grouping import GroupsArg, normalize_groups
 from .core.history import History
 from .core.progress import Progress
 from .core.runs import Run, RunSet
+from .core.tracing import not_traced
 from .follow.facade import FollowMixin
 from .follow.follower import Follower
 from .follow.sink import HistorySink
@@ -123,6 +124,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         self.flush()
 
     # ----------------------------------------------------------------- logging
+    @not_traced
     def log(
         self, values: Mapping[str, object] | None = None, /, *, step: int | None = None, epoch: float | None = None,
         **metrics: object,
@@ -141,6 +143,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         self.runs.active().record(values, metrics, step, epoch)
         self._after_log()
 
+    @not_traced
     def log_epoch(self, values: Mapping[str, object] | None = None, /, **metrics: object) -> None:
         """Record end-of-epoch metrics (e.g. validation) at the current step, then start the next epoch.
 
@@ -282,6 +285,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         self.progress.set_total(total)
         self.flush()
 
+    @not_traced
     def flush(self) -> None:
         """Draw everything logged so far now (also runs after each cell, on ``close()`` and ``with``)."""
         self._frames.flush()

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from .history import History
+from .tracing import not_traced
 from .values import coerce_epoch, coerce_step, merge_metrics
 
 __all__ = [
@@ -71,6 +72,7 @@ class Run:
         self._owner = owner
 
     # ------------------------------------------------------------------ logging
+    @not_traced
     def log(
         self, values: Mapping[str, object] | None = None, /, *, step: int | None = None, epoch: float | None = None,
         **metrics: object,
@@ -79,6 +81,7 @@ class Run:
         self.record(values, metrics, step, epoch)
         self._owner.after_log()
 
+    @not_traced
     def log_epoch(self, values: Mapping[str, object] | None = None, /, **metrics: object) -> None:
         """Record end-of-epoch metrics at this run's current step, then start its next epoch."""
         self.record_epoch(values, metrics)

@@ -90,7 +90,7 @@ class FrameLoop:
                 version = self._version()
                 if self._paint():
                     self.frames += 1
-                    self.error = None
+                self.error = None  # a frame that did not fail clears the last error
                 self.drawn_version = version
                 end = time.monotonic()
                 self.throttle.sent(end, end - start)
