@@ -5,7 +5,7 @@ Importing this module imports Keras; ``import lossplot_widget`` alone never does
 >>> from lossplot_widget.keras import LiveLossCallback
 >>> cb = LiveLossCallback()          # model.fit(..., callbacks=[cb]) creates and shows a widget
 >>> cb.per_batch, cb.instantaneous
-(True, False)
+(True, True)
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import keras
 
 from .adapters.common import loggable, show
 from .core.runs import Run
+from .core.tracing import not_traced
 from .widget import LiveLossWidget
 
 __all__ = ["LiveLossCallback"]
@@ -46,12 +47,14 @@ class LiveLossCallback(keras.callbacks.Callback):
         end-of-epoch values Keras reports (those of ``History``).
     instantaneous : bool
         Keras' batch logs are *running means over the epoch so far* (what its progress
-        bar shows). With ``instantaneous=True`` the value of each batch itself is logged
-        instead, recovered from consecutive running means and the metric's sample count
+        bar shows), which restart at every epoch and so draw a cliff there. By default
+        (``True``) the value of each batch itself is logged instead, as a PyTorch loop
+        logs it, recovered from consecutive running means and the metric's sample count
         ``n``: ``(n_b * mean_b - n_a * mean_a) / (n_b - n_a)``. This is exact in real
         arithmetic (float32 rounding of Keras' means remains) for ``keras.metrics.Mean``
-        metrics: the loss and compiled metrics such as ``accuracy`` or ``mae``. Other
-        metrics (AUC, precision, ...) are not running means and are logged as reported.
+        metrics: the loss and compiled metrics such as ``accuracy`` or ``mae``, on every
+        backend (see Notes). Other metrics (AUC, precision, ...) are not running means and
+        are logged as reported. ``False`` logs Keras' running means as they are.
 
     run : str, optional
         The run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit`` (runs of one widget
@@ -71,7 +74,7 @@ class LiveLossCallback(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, widget: LiveLossWidget | None = None, per_batch: bool = True, instantaneous: bool = False,
+        self, widget: LiveLossWidget | None = None, per_batch: bool = True, instantaneous: bool = True,
         run: str | None = None,
     ) -> None:
         super().__init__()
@@ -92,6 +95,7 @@ class LiveLossCallback(keras.callbacks.Callback):
         self._batch_keys: set[str] = set()
         self._means: dict[str, Any] | None = None
         self._prev: dict[str, tuple[float, float]] = {}
+        self._count_at: dict[int, int] | None = None  # JAX: id(count variable) -> index in the trainer state
 
     # ------------------------------------------------------------ Keras hooks
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
@@ -103,6 +107,7 @@ class LiveLossCallback(keras.callbacks.Callback):
         self._steps = int(steps) if steps else None
         self._first_epoch = None
         self._means = None
+        self._count_at = None
         if self._steps and epochs:
             w.set_total(int(epochs) * self._steps)
         if created:
@@ -121,6 +126,7 @@ class LiveLossCallback(keras.callbacks.Callback):
         self._last_step = None
         self._prev = {}
 
+    @not_traced
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
         if self._w.check_controls():  # the widget's Stop button (a Pause waits in here)
             self.model.stop_training = True
@@ -137,11 +143,12 @@ class LiveLossCallback(keras.callbacks.Callback):
             w.progress.done = self._epoch * steps + batch + 1
         if not self.per_batch or not logs:
             return
-        values = self._instant(logs) if self.instantaneous else {k: loggable(v) for k, v in logs.items()}
+        values = self._instant(logs, batch) if self.instantaneous else {k: loggable(v) for k, v in logs.items()}
         if values:
             self._batch_keys.update(values)
             self._run.log(values, step=step, epoch=self._epoch + self._epoch_offset)
 
+    @not_traced
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         w = self._w
         step = self._last_step
@@ -172,10 +179,28 @@ class LiveLossCallback(keras.callbacks.Callback):
             self.widget = LiveLossWidget()
         return self.widget
 
-    def _instant(self, logs: Mapping[str, Any]) -> dict[str, Any]:
+    def _count(self, metric: Any, batch: int) -> float:
+        """Samples (or sample weights) ``metric`` has seen this epoch; ``batch + 1`` (batches) if unreadable."""
+        if keras.backend.backend() != "jax":
+            return float(metric.count)
+        # the JAX trainer keeps metric variables out of the model during fit (reading them raises);
+        # the state it hands to callbacks holds their current values, in ``metrics_variables`` order.
+        # ``self._model``, not ``self.model``: on JAX that property syncs every variable into the model
+        model = self._model
+        state = getattr(model, "_jax_state", None)
+        values = state.get("metrics_variables") if isinstance(state, Mapping) else None
+        if self._count_at is None:
+            self._count_at = {id(v): i for i, v in enumerate(model.metrics_variables)}
+        at = self._count_at.get(id(getattr(metric, "count", None)))
+        if values is None or at is None or at >= len(values):
+            return float(batch + 1)  # equal weight per batch (a Keras without that state)
+        return float(values[at])
+
+    def _instant(self, logs: Mapping[str, Any], batch: int) -> dict[str, Any]:
         """Per-batch values from running means: ``(n_b m_b - n_a m_a) / (n_b - n_a)``."""
         if self._means is None:
-            self._means = _mean_metrics(self.model.metrics, {})
+            model = getattr(self, "_model", None)  # hooks driven by hand have no model: values as reported
+            self._means = _mean_metrics(model.metrics, {}) if model is not None else {}
         out: dict[str, Any] = {}
         for name, value in logs.items():
             metric = self._means.get(name)
@@ -183,7 +208,7 @@ class LiveLossCallback(keras.callbacks.Callback):
                 out[name] = loggable(value)  # not a running mean: as reported
                 continue
             mean = float(value)
-            count = float(metric.count)  # samples (or sample weights) seen this epoch
+            count = self._count(metric, batch)  # samples (or sample weights) seen this epoch
             prev_count, prev_mean = self._prev.get(name, (0.0, 0.0))
             self._prev[name] = (count, mean)
             if count > prev_count:

@@ -1,4 +1,8 @@
-"""Keras 3 callback under real model.fit (KERAS_BACKEND=torch, CPU): exact values, steps, panels."""
+"""Keras 3 callback under real model.fit (CPU): exact values, steps, panels.
+
+The backend is ``KERAS_BACKEND`` (torch when unset); ``test_keras_backends.py`` runs this module again
+on every other backend installed (JAX), in a subprocess, since Keras picks its backend once per process.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,15 @@ import os
 import warnings
 
 import numpy as np
+import pytest
 from _frameworks import require
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+BACKEND = os.environ["KERAS_BACKEND"]
+if BACKEND == "jax":
+    require("jax")
 keras = require("keras")
+assert keras.backend.backend() == BACKEND
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
 from lossplot_widget.keras import LiveLossCallback  # noqa: E402
@@ -31,7 +40,7 @@ class Recorder(keras.callbacks.Callback):
         self.batches.append((self.epoch, batch, {k: float(v) for k, v in logs.items()}))
 
 
-class MultiStep(keras.Sequential):
+class _MultiStep(keras.Sequential):
     """Runs all k batches of an execution per call, as the TF and JAX backends do for
     ``steps_per_execution=k`` (Keras 3's torch backend refuses k > 1 in make_train_function)."""
 
@@ -60,6 +69,10 @@ class MultiStep(keras.Sequential):
         return self.test_function
 
 
+#: a Sequential whose ``steps_per_execution=k`` runs k batches per call on every backend
+MultiStep = _MultiStep if BACKEND == "torch" else keras.Sequential
+
+
 def data(n, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 4)).astype("float32")
@@ -85,7 +98,7 @@ def test_fit_validation_split_per_batch_exact(recorder):
     rec = Recorder()
     h = model().fit(
         x, y, batch_size=BATCH, epochs=3, validation_split=0.2, verbose=0, shuffle=False,
-        callbacks=[LiveLossCallback(w), rec],
+        callbacks=[LiveLossCallback(w, instantaneous=False), rec],
     )
     steps = 6
     assert col(w, "loss", "step") == [e * steps + b for e in range(3) for b in range(steps)]
@@ -133,7 +146,7 @@ def test_instantaneous_values_match_a_manual_computation():
     # learning rate 0: the weights never change, so each batch's loss can be recomputed afterwards
     x, y = data(55)  # validation_split=0.2 -> 44 training samples: 5 batches of 8 and one of 4
     m = model(lr=0.0)
-    cb = LiveLossCallback(instantaneous=True)
+    cb = LiveLossCallback()  # instantaneous by default
     rec = Recorder()
     m.fit(x, y, batch_size=BATCH, epochs=2, validation_split=0.2, verbose=0, shuffle=False, callbacks=[cb, rec])
     xt, yt = x[:44], y[:44]
@@ -152,11 +165,31 @@ def test_instantaneous_values_match_a_manual_computation():
     assert abs(naive_last - losses[5]) > 100 * abs(col(w, "loss")[5] - losses[5])
 
 
+def test_default_per_batch_values_have_no_cliff_at_epoch_starts():
+    # a model that learns fast: Keras' running mean restarts at every epoch, so the last point of an epoch
+    # (the mean over the whole epoch) sits far above the next epoch's first point; per-batch values do not
+    x, y = data(128)
+    rec = Recorder()
+    cb = LiveLossCallback()
+    model(lr=0.5).fit(x, y, batch_size=BATCH, epochs=3, verbose=0, shuffle=False, callbacks=[cb, rec])
+    steps = 16
+    inst = np.array(col(cb.widget, "loss"))
+    running = np.array([logs["loss"] for _, _, logs in rec.batches])
+    assert len(inst) == len(running) == 3 * steps
+    for e in (1, 2):
+        last, first = e * steps - 1, e * steps
+        cliff = running[last] - running[first]
+        assert cliff > 0.05  # the running mean's drop at the epoch start: what the default used to draw
+        assert abs(inst[last] - inst[first]) < 0.5 * cliff
+    # and each point is that batch's own loss: the running mean of the first batch is the batch itself
+    assert inst[0] == running[0] and inst[steps] == running[steps]
+
+
 def test_steps_per_execution_batch_indices_and_values():
     x, y = data(48)  # 6 steps of 8; k=3: Keras calls the callback after batches 2 and 5
     rec = Recorder()
-    cb = LiveLossCallback()
-    cb_inst = LiveLossCallback(instantaneous=True)
+    cb = LiveLossCallback(instantaneous=False)
+    cb_inst = LiveLossCallback()
     m = model(lr=0.0, cls=MultiStep, steps_per_execution=3)
     h = m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, shuffle=False, callbacks=[cb, cb_inst, rec])
     assert [b for _, b, _ in rec.batches] == [2, 5, 2, 5]
@@ -219,6 +252,39 @@ def test_import_lossplot_widget_does_not_import_keras():
     code = "import sys, lossplot_widget; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_jax_counts_come_from_the_trainer_state_else_batches_weigh_alike(monkeypatch):
+    # what the JAX trainer hands over: metric variables are not readable from the model during fit,
+    # their values are in ``model._jax_state["metrics_variables"]`` (in ``model.metrics_variables`` order)
+    import types
+
+    import lossplot_widget.keras as adapter
+
+    monkeypatch.setattr(adapter.keras.backend, "backend", lambda: "jax")
+    mean = keras.metrics.Mean(name="loss")
+    batch_values, sizes = [1.0, 3.0, 10.0], [32, 32, 6]  # a smaller last batch
+    counts = np.cumsum(sizes).tolist()
+    running = (np.cumsum(np.multiply(batch_values, sizes)) / counts).tolist()
+
+    def fit(with_state):
+        m = types.SimpleNamespace(metrics=[mean], metrics_variables=[mean.total, mean.count], stop_training=False)
+        cb = LiveLossCallback()
+        cb.set_model(m)
+        cb.set_params({"epochs": 1, "steps": 3, "verbose": 0})
+        cb.on_train_begin()
+        cb.on_epoch_begin(0)
+        for b in range(3):
+            if with_state:
+                m._jax_state = {"metrics_variables": [np.float32(running[b] * counts[b]), np.float32(counts[b])]}
+            cb.on_train_batch_end(b, {"loss": running[b]})
+        return col(cb.widget, "loss")
+
+    np.testing.assert_allclose(fit(with_state=True), batch_values, rtol=1e-6)  # exact, last batch included
+    # a Keras without that state: every batch weighs alike; exact but for the smaller last batch
+    fallback = fit(with_state=False)
+    np.testing.assert_allclose(fallback[:2], batch_values[:2], rtol=1e-6)
+    assert fallback[2] == pytest.approx(3 * running[2] - 2 * running[1])
 
 
 def test_batch_hooks_without_known_steps_count_calls():
