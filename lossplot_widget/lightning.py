@@ -32,7 +32,10 @@ class LiveLossCallback(LiveLossMixin, Callback):
 
     Notes
     -----
-    - x is ``trainer.global_step`` (optimizer steps; the first batch is step 1).
+    - x is the step Lightning's own loggers write for the same value (``CSVLogger``,
+      ``TensorBoardLogger``): the number of optimizer steps *before* the batch, so the first batch
+      is step 0 and validation sits at the epoch's last batch. A ``follow()`` of those loggers'
+      output therefore overlays the in-kernel run exactly.
     - Per step: every metric the module logs with ``self.log(..., on_step=True)`` in
       ``training_step`` (a forked ``name_step`` is shown as ``name``), plus the loss returned by
       ``training_step`` as ``loss`` unless a logged metric already lands in the ``loss`` panel

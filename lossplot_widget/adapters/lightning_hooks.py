@@ -8,10 +8,11 @@ from typing import Any
 
 from ..core.grouping import is_validation, panel_of
 from ..core.runs import RUNNING, Run
+from ..core.tracing import not_traced
 from ..widget import LiveLossWidget
-from .common import scalars, show
+from .common import scalars, shown_widget
 
-__all__ = ["STATE_VERSION", "LiveLossMixin"]
+__all__ = ["STATE_VERSION", "LiveLossMixin", "logger_step"]
 
 #: 2: the state names its run (``"run"``); a version-1 state (no run) restores into a fresh run
 STATE_VERSION = 2
@@ -30,6 +31,22 @@ def _results_metrics(trainer: Any, on_step: bool) -> dict[str, Any]:
         return dict(results.metrics(on_step)["callback"])
     except Exception:  # pragma: no cover - a Lightning version with another results API
         return {}
+
+
+def logger_step(trainer: Any, epoch_end: bool = False) -> int:
+    """The step Lightning's own loggers (``CSVLogger``, ``TensorBoardLogger``, ...) write for a value logged now.
+
+    Lightning logs at the number of batches that stepped the optimizer *before* the current one
+    (``fit_loop.epoch_loop._batches_that_stepped``, which its own ``LearningRateMonitor`` reads too): 0 for
+    the first batch, and the epoch's last batch for validation and for ``on_train_epoch_end`` values (by then the
+    counter has moved on: Lightning steps it back by one to log epoch metrics, and so does this).
+    Without that counter (another Lightning version): ``global_step - 1``, the same with one optimizer.
+    """
+    loop = getattr(getattr(trainer, "fit_loop", None), "epoch_loop", None)
+    stepped = getattr(loop, "_batches_that_stepped", None)
+    if isinstance(stepped, int):
+        return max(stepped - 1, 0) if epoch_end else stepped
+    return max(int(trainer.global_step) - 1, 0)
 
 
 def _dedupe(metrics: Mapping[str, Any], keep_suffix: str | None) -> dict[str, Any]:
@@ -62,13 +79,11 @@ class LiveLossMixin:
         self.run_name = run
         self.run: Run | None = None  # the run of the current (or last) fit
         self._pending: dict[str, Any] | None = None  # state from a checkpoint, until the fit starts
-        self._last_step: int | None = None
+        self._last_step: int | None = None  # trainer.global_step at the last point (optimizer steps)
 
     # ----------------------------------------------------------------- widget
     def _ensure_widget(self) -> LiveLossWidget:
-        if self.widget is None:
-            self.widget = LiveLossWidget()
-            show(self.widget)
+        self.widget = shown_widget(self.widget)
         return self.widget
 
     def _ensure_run(self) -> Run:
@@ -97,6 +112,7 @@ class LiveLossMixin:
         w.set_total(trainer.estimated_stepping_batches)  # inf (no limit) hides the bar
         self._last_step = int(trainer.global_step)  # points come after optimizer steps
 
+    @not_traced
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         if not trainer.is_global_zero:
             return
@@ -114,7 +130,7 @@ class LiveLossMixin:
         if loss is not None and "loss" not in values and not any(panel_of(k) == "loss" for k in values):
             values["loss"] = loss  # what training_step returned, unless a *loss metric is logged
         if values:
-            self._ensure_run().log(values, step=step, epoch=int(trainer.current_epoch))
+            self._ensure_run().log(values, step=logger_step(trainer), epoch=int(trainer.current_epoch))
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         if not trainer.is_global_zero:
@@ -123,7 +139,7 @@ class LiveLossMixin:
         values = _dedupe(scalars(_results_metrics(trainer, on_step=False)), keep_suffix="_epoch")
         values = {k: v for k, v in values.items() if not is_validation(k)}
         if values:
-            self._ensure_run().log(values, step=int(trainer.global_step), epoch=int(trainer.current_epoch))
+            self._ensure_run().log(values, step=logger_step(trainer, epoch_end=True), epoch=int(trainer.current_epoch))
         w.flush()
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
@@ -134,7 +150,7 @@ class LiveLossMixin:
         if not values:  # fall back to what is visible to every callback
             values = {k: v for k, v in scalars(trainer.callback_metrics).items() if is_validation(k)}
         if values:
-            self._ensure_run().log(values, step=int(trainer.global_step), epoch=int(trainer.current_epoch))
+            self._ensure_run().log(values, step=logger_step(trainer), epoch=int(trainer.current_epoch))
         w.flush()
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:

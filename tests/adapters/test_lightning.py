@@ -1,4 +1,4 @@
-"""Lightning callback with a real Trainer on CPU: exact values, x = global_step, panels, resume."""
+"""Lightning callback with a real Trainer on CPU: exact values, x = the loggers' step, panels, resume."""
 
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ class ValRecorder(pl.Callback):
 def trainer(max_epochs, callbacks, **kw):
     return pl.Trainer(
         max_epochs=max_epochs, limit_train_batches=TRAIN_BATCHES, limit_val_batches=2, accelerator="cpu",
-        enable_progress_bar=False, logger=False, enable_model_summary=False, callbacks=callbacks,
-        **{"enable_checkpointing": False, **kw},
+        enable_progress_bar=False, enable_model_summary=False, callbacks=callbacks,
+        **{"enable_checkpointing": False, "logger": False, **kw},
     )
 
 
@@ -84,21 +84,21 @@ def test_fit_logs_steps_and_validation_exactly(recorder):
     w.widget
     module, rec = Module(), ValRecorder()
     trainer(2, [LiveLossCallback(w), rec]).fit(module, *loaders())
-    steps = list(range(1, 2 * TRAIN_BATCHES + 1))  # x = trainer.global_step after each optimizer step
+    steps = list(range(2 * TRAIN_BATCHES))  # x = the step Lightning's loggers write: optimizer steps before
     assert col(w, "train_loss", "step") == steps
     assert col(w, "train_loss") == module.seen_loss
     assert col(w, "train_loss", "epoch") == [0.0] * TRAIN_BATCHES + [1.0] * TRAIN_BATCHES
     assert col(w, "train_acc", "step") == steps  # on_step and on_epoch: the step values under the plain name
     assert "loss" not in w.history  # train_loss already fills the loss panel
     # validation once per epoch, at the epoch's last step, exactly Lightning's values
-    assert col(w, "val_loss", "step") == [TRAIN_BATCHES, 2 * TRAIN_BATCHES]
+    assert col(w, "val_loss", "step") == [TRAIN_BATCHES - 1, 2 * TRAIN_BATCHES - 1]
     assert col(w, "val_loss", "epoch") == [0.0, 1.0]
     assert col(w, "val_loss") == [v["val_loss"] for v in rec.values]
     assert col(w, "val_acc") == [v["val_acc"] for v in rec.values]
     sanity = 2  # the sanity check's 2 batches are not logged
     assert col(w, "val_loss")[0] == pytest.approx(sum(module.seen_val[sanity : sanity + 2]) / 2, rel=1e-6)
     # the epoch mean of train_acc as its own series, at the epoch ends
-    assert col(w, "train_acc_epoch", "step") == [TRAIN_BATCHES, 2 * TRAIN_BATCHES]
+    assert col(w, "train_acc_epoch", "step") == [TRAIN_BATCHES - 1, 2 * TRAIN_BATCHES - 1]
     panels = {title: {m for _r, m in p.series} for title, p in w._view.panels.items()}
     assert panels == {
         "loss": {"train_loss", "val_loss"}, "acc": {"train_acc", "val_acc"}, "acc_epoch": {"train_acc_epoch"},
@@ -112,7 +112,7 @@ def test_returned_loss_when_the_module_logs_nothing():
     module = Module(log_metrics=False)
     trainer(1, [cb]).fit(module, *loaders())
     w = cb.widget  # created at train start
-    assert col(w, "loss", "step") == [1, 2, 3, 4]
+    assert col(w, "loss", "step") == [0, 1, 2, 3]
     assert col(w, "loss") == module.seen_loss
     assert sorted(w.history.names) == ["loss", "val_acc", "val_loss"]
 
@@ -122,9 +122,9 @@ def test_gradient_accumulation_one_point_per_optimizer_step():
     module = Module()
     trainer(2, [cb], accumulate_grad_batches=2).fit(module, *loaders())
     w = cb.widget
-    assert col(w, "train_loss", "step") == [1, 2, 3, 4]
+    assert col(w, "train_loss", "step") == [0, 1, 2, 3]
     assert col(w, "train_loss") == module.seen_loss[1::2]  # the batch that completed each step
-    assert col(w, "val_loss", "step") == [2, 4]
+    assert col(w, "val_loss", "step") == [1, 3]
     assert w.progress.total == 4
 
 
@@ -156,7 +156,7 @@ def test_resume_from_checkpoint_continues_the_same_curves(tmp_path):
         # time keeps going forward across the resume
         assert after[name]["time"][n:] == sorted(after[name]["time"][n:])
         assert not n < len(after[name]["time"]) or after[name]["time"][n] >= before[name]["time"][-1]
-    assert after["train_loss"]["step"] == list(range(1, 4 * TRAIN_BATCHES + 1))
+    assert after["train_loss"]["step"] == list(range(4 * TRAIN_BATCHES))
 
 
 def test_resume_into_the_same_widget_replaces_the_superseded_points(tmp_path, recorder):
@@ -164,13 +164,34 @@ def test_resume_into_the_same_widget_replaces_the_superseded_points(tmp_path, re
     w.widget
     ckpt = pl.callbacks.ModelCheckpoint(dirpath=tmp_path, save_top_k=-1, filename="{epoch}")
     trainer(2, [LiveLossCallback(w), ckpt], enable_checkpointing=True).fit(Module(), *loaders())
-    # resume from the end of epoch 0 (step 4) in the same process, into the same widget
+    # resume from the end of epoch 0 (after step 3) in the same process, into the same widget
     trainer(3, [LiveLossCallback(w), pl.callbacks.ModelCheckpoint(dirpath=tmp_path / "b")],
             enable_checkpointing=True).fit(Module(), *loaders(), ckpt_path=str(tmp_path / "epoch=0.ckpt"))
     assert len(w.history["train_loss"]) == 8 + 8  # everything logged is kept
     w.flush()
     drawn = w._view.panels["loss"].marks("train_loss").raw.x.tolist()
-    assert drawn == list(range(1, 3 * TRAIN_BATCHES + 1))  # steps 5..8 drawn once: the resumed points
+    assert drawn == list(range(3 * TRAIN_BATCHES))  # steps 4..7 drawn once: the resumed points
+
+
+def test_steps_equal_those_lightning_csv_logger_writes(tmp_path):
+    import csv
+
+    w = LiveLossWidget()
+    logger = pl.loggers.CSVLogger(tmp_path, name="run", flush_logs_every_n_steps=1)
+    trainer(3, [LiveLossCallback(w)], logger=logger, log_every_n_steps=1).fit(Module(), *loaders())
+    with open(logger.log_dir + "/metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    written = {}
+    for row in rows:
+        for name, value in row.items():
+            if name not in ("step", "epoch") and value != "":
+                written.setdefault(name, []).append((int(row["step"]), float(value)))
+    assert set(written) == {"train_loss", "train_acc_step", "train_acc_epoch", "val_loss", "val_acc"}
+    for name, points in written.items():
+        mine = "train_acc" if name == "train_acc_step" else name
+        steps, values = zip(*points)
+        assert col(w, mine, "step") == list(steps), name  # the same x for the same value
+        assert col(w, mine) == pytest.approx(values, rel=1e-6), name
 
 
 def test_only_global_rank_zero_logs():
@@ -197,7 +218,7 @@ def test_pytorch_lightning_namespace():
         max_epochs=1, limit_train_batches=2, limit_val_batches=1, enable_progress_bar=False, logger=False,
         enable_checkpointing=False, enable_model_summary=False, callbacks=[cb],
     ).fit(m, *loaders())
-    assert col(cb.widget, "loss", "step") == [1, 2]
+    assert col(cb.widget, "loss", "step") == [0, 1]
     assert col(cb.widget, "loss") == m.seen_loss
 
 
@@ -223,7 +244,7 @@ def test_each_fit_is_a_run_named_or_fresh_and_an_exception_fails_it():
     trainer(1, [LiveLossCallback(w)]).fit(Module(), *loaders())
     assert list(w.runs) == ["adam", "run-2"]
     assert [r.status for r in w.runs.values()] == ["finished", "finished"]
-    assert w.runs["run-2"].history["train_loss"].steps.tolist() == list(range(1, TRAIN_BATCHES + 1))
+    assert w.runs["run-2"].history["train_loss"].steps.tolist() == list(range(TRAIN_BATCHES))
 
     class Boom(Module):
         def training_step(self, batch, batch_idx):
