@@ -13,7 +13,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 collect_ignore = []
 if not os.environ.get("CI"):
     for module, framework in (
-        ("keras", "keras"), ("lightning", "lightning"), ("pytorch_lightning", "pytorch_lightning"), ("torch", "torch")
+        ("keras", "keras"), ("lightning", "lightning"), ("pytorch_lightning", "pytorch_lightning"), ("torch", "torch"),
+        ("transformers", "transformers"),
     ):
         if importlib.util.find_spec(framework) is None:
             collect_ignore.append(f"lossplot_widget/{module}.py")

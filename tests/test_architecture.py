@@ -19,6 +19,9 @@ ALLOWED_PRIVATE = {
     ("control/peek.py", "_recv_callback"): "ipykernel 7.0-7.3 stream callback (documented in control/delivery.py)",
     ("control/peek.py", "_queue"): "ipykernel 6 message queue (documented in control/delivery.py)",
     ("follow/tbevents.py", "_replace"): "NamedTuple's public API",
+    ("keras.py", "_jax_state"): "the state Keras' JAX trainer sets for callbacks to read (metric counts during fit)",
+    ("adapters/lightning_hooks.py", "_batches_that_stepped"): "the step Lightning's loggers write (its own "
+    "LearningRateMonitor reads it too)",
 }
 MAX_LINES = {"widget.py": 400}  # the public class (with runs); every other module <= 300
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.values import torch_tensor_type
+from ..core.values import jax_array_type, torch_tensor_type
+from ..widget import LiveLossWidget
 
-__all__ = ["loggable", "scalars", "show"]
+__all__ = ["loggable", "scalars", "show", "shown_widget"]
 
 
 def show(widget: Any) -> None:
@@ -26,14 +27,23 @@ def show(widget: Any) -> None:
     display(widget)
 
 
+def shown_widget(widget: LiveLossWidget | None) -> LiveLossWidget:
+    """``widget``, or a new ``LiveLossWidget`` displayed now (an adapter given no widget makes its own)."""
+    if widget is None:
+        widget = LiveLossWidget()
+        show(widget)
+    return widget
+
+
 def loggable(value: Any) -> Any:
-    """``value`` as ``log()`` accepts it: numbers and torch tensors pass through untouched (no sync);
-    other array types (JAX, TensorFlow) are read once with ``numpy.asarray``."""
+    """``value`` as ``log()`` accepts it: numbers, torch tensors and JAX arrays pass through untouched
+    (no sync: they are read once per frame, batched); other array types (TensorFlow, ...) are read once
+    with ``numpy.asarray``."""
     if isinstance(value, (int, float, np.generic, np.ndarray)):
         return value
-    tensor_cls = torch_tensor_type()
-    if tensor_cls is not None and isinstance(value, tensor_cls):
-        return value
+    for cls in (torch_tensor_type(), jax_array_type()):
+        if cls is not None and isinstance(value, cls):
+            return value
     return np.asarray(value)
 
 
@@ -41,6 +51,9 @@ def _one_element(value: Any) -> bool:
     numel = getattr(value, "numel", None)
     if callable(numel):  # torch
         return numel() == 1
+    size = getattr(value, "size", None)
+    if isinstance(size, (int, np.integer)):  # numpy, JAX: no host copy
+        return int(size) == 1
     try:
         return int(np.size(value)) == 1
     except Exception:
