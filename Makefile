@@ -5,7 +5,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= torch,keras,lightning,notebooks,follow,test
+EXTRAS ?= torch,keras,lightning,jax,transformers,notebooks,follow,test
+# Keras' TensorFlow backend is tested from a second venv (TensorFlow beside torch and JAX would fight over numpy)
+TF_VENV ?= .venv-tf
+TENSORFLOW ?= tensorflow-cpu==2.21.0
 # JupyterLab refuses to start as root unless told
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -19,6 +22,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+$(TF_VENV)/.installed: pyproject.toml
+	test -x $(TF_VENV)/bin/python || $(PYTHON) -m venv $(TF_VENV)
+	$(TF_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TF_VENV)/bin/python -m pip install --quiet "$(TENSORFLOW)" -e ".[keras]" pytest pandas
+	touch $@
+
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
@@ -28,8 +37,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # pytest, then the browser tests even when pytest failed (CI shows both); fails if either failed
-test: $(VENV)/.installed node_modules/.installed
-	$(BIN)/python -m pytest; py=$$?; VENV=$(VENV) npx playwright test; js=$$?; \
+test: $(VENV)/.installed $(TF_VENV)/.installed node_modules/.installed
+	LOSSPLOT_TF_PYTHON=$(TF_VENV)/bin/python $(BIN)/python -m pytest; py=$$?; VENV=$(VENV) npx playwright test; js=$$?; \
 	  echo "make test: pytest exit $$py, browser tests exit $$js"; test $$py -eq 0 -a $$js -eq 0
 
 test-browser: $(VENV)/.installed node_modules/.installed
@@ -41,4 +50,4 @@ bench: $(VENV)/.installed
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache node_modules test-results tests/browser/artifacts
+	rm -rf $(VENV) $(TF_VENV) build dist .pytest_cache node_modules test-results tests/browser/artifacts
