@@ -61,16 +61,13 @@ def _coerce_jax(name: str, value: Any) -> Any:
 
 
 def _coerce_array_like(name: str, value: Any) -> float:
-    """Any other one-element array (``__array__``: TensorFlow, CuPy, ...): read once, now."""
+    """Any other one-element array (``__array__``: TensorFlow, CuPy, ...): read once, now, then checked
+    as a numpy array."""
     try:
         arr = np.asarray(value)
     except Exception as exc:
         raise TypeError(f"metric {name!r}: could not read {type(value).__name__} as an array: {exc}") from exc
-    if arr.dtype.kind not in "fiu":
-        raise TypeError(f"metric {name!r}: expected a real number, got an array of dtype {arr.dtype}")
-    if arr.size != 1:
-        raise ValueError(f"metric {name!r}: expected a scalar, got an array of shape {arr.shape}")
-    return float(arr.reshape(()))
+    return coerce_value(name, arr)  # an ndarray always gives a float
 
 
 #: [torch.Tensor, its float dtypes], filled on the first tensor seen (torch is never imported here)
@@ -169,41 +166,38 @@ def to_float_array(values: list[Any]) -> np.ndarray:
     if tensor_cls is None and jax_cls is None:
         return np.array(values, dtype=np.float64)
     deferred = tuple(c for c in (tensor_cls, jax_cls) if c is not None)
-    if not any(isinstance(v, deferred) for v in values):
+    at = [i for i, v in enumerate(values) if isinstance(v, deferred)]
+    if not at:
         return np.array(values, dtype=np.float64)
-    out = np.array([np.nan if isinstance(v, deferred) else v for v in values], dtype=np.float64)
-    if tensor_cls is not None:
-        _fill_torch(values, out, tensor_cls)
-    if jax_cls is not None:
-        _fill_jax(values, out, jax_cls)
+    plain = list(values)
+    groups: dict[Any, list[int]] = {}  # one host transfer per group
+    for i in at:
+        v = plain[i]
+        plain[i] = np.nan
+        if tensor_cls is not None and isinstance(v, tensor_cls):
+            groups.setdefault(("torch", v.device, v.dtype), []).append(i)
+        else:
+            groups.setdefault(("jax", v.dtype, v.shape, tuple(sorted(map(str, v.devices())))), []).append(i)
+    out = np.array(plain, dtype=np.float64)
+    for key, indices in groups.items():
+        batch = [values[i] for i in indices]
+        out[indices] = _torch_to_host(batch) if key[0] == "torch" else _jax_to_host(batch)
     return out
 
 
-def _fill_torch(values: list[Any], out: np.ndarray, tensor_cls: Any) -> None:
+def _torch_to_host(tensors: list[Any]) -> np.ndarray:
     import torch  # already imported: a tensor exists
 
-    groups: dict[Any, list[int]] = {}
-    for i, v in enumerate(values):
-        if isinstance(v, tensor_cls):
-            groups.setdefault((v.device, v.dtype), []).append(i)
-    for indices in groups.values():
-        # stack first, convert once: one .to() per point cost ~10x more than the stack itself
-        stacked = torch.stack([values[i] for i in indices]).to(torch.float64)
-        out[indices] = stacked.cpu().numpy()  # the one synchronizing transfer
+    # stack first, convert once: one .to() per point cost ~10x more than the stack itself
+    return torch.stack(tensors).to(torch.float64).cpu().numpy()  # the one synchronizing transfer
 
 
-def _fill_jax(values: list[Any], out: np.ndarray, jax_cls: Any) -> None:
+def _jax_to_host(arrays: list[Any]) -> np.ndarray:
     import jax  # already imported: an array exists
     import jax.numpy as jnp
 
-    groups: dict[Any, list[int]] = {}
-    for i, v in enumerate(values):
-        if isinstance(v, jax_cls):
-            groups.setdefault((v.dtype, v.shape, tuple(sorted(map(str, v.devices())))), []).append(i)
-    for indices in groups.values():
-        # one stack on the device, then one device_get: a transfer per group, not per point
-        stacked = jnp.stack([values[i] for i in indices])
-        out[indices] = np.asarray(jax.device_get(stacked), dtype=np.float64).reshape(len(indices))
+    # one stack on the device, then one device_get: a transfer per group, not per point
+    return np.asarray(jax.device_get(jnp.stack(arrays)), dtype=np.float64).reshape(len(arrays))
 
 
 def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, object]) -> Mapping[str, Any]:
