@@ -30,8 +30,9 @@ from .follow.facade import FollowMixin
 from .follow.follower import Follower
 from .follow.sink import HistorySink
 from .render import static
-from .render.frames import X_AXES, FrameBuilder, FrameOptions
-from .render.schedule import FrameLoop
+from .render.budget import FrameBudget
+from .render.frames import DEFAULT_MAX_POINTS, X_AXES, FrameBuilder, FrameOptions, SeriesKey
+from .render.schedule import DRAWN, NO_VIEW, PARTIAL, FrameLoop
 from .view.output import StaticOutput
 from .view.plot import PlotView
 from .view.zoom import XRange
@@ -71,11 +72,16 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
     smoothing = traitlets.Float(0.6, min=0.0, help="TensorBoard-style EMA weight in [0, 1); 0 = off")
     log_y = traitlets.Bool(False, help="logarithmic y axes (values <= 0 are drawn as gaps)")
     x_axis = traitlets.Enum(X_AXES, default_value="step", help="x axis: step, epoch or time")
-    max_points = traitlets.Int(2000, min=16, help="at most this many points per line per frame")
+    max_points = traitlets.Int(
+        DEFAULT_MAX_POINTS, min=16, help="at most this many points per line per frame (a min/max pair per column)"
+    )
     refresh_interval = traitlets.Float(0.25, min=0.0, help="minimum seconds between two frames")
     window = traitlets.Int(
         None, allow_none=True, min=1, help="follow the latest N steps (None: the whole run); a zoom takes precedence"
     )
+    panel_filter = traitlets.Unicode("", help="show only panels matching this regex (else text); '' shows all")
+    frame_bytes = traitlets.Int(160_000, min=0, help="bytes of line data one frame may send (0: no limit)")
+    bytes_per_second = traitlets.Int(800_000, min=0, help="bytes of line data sent per second (0: no limit)")
 
     def __init__(
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
@@ -93,14 +99,16 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
         self._x_ranges: dict[str, XRange] = {}  # zoomed panels, reported by the view
         self._hidden: set[str] = set()  # runs unchecked in the run table
+        self._collapsed: frozenset[str] = frozenset()  # panels folded away in the view
         self._builder = FrameBuilder(self.runs)
+        self._budget: FrameBudget[SeriesKey] = FrameBudget()
         self._frames = FrameLoop(self._paint, lambda: self.runs.version)
         self._view: PlotView | None = None
         self._links: list[traitlets.link] = []
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
         self._follow_sink = HistorySink(self.runs, self._add_note, self._maybe_draw)
         super().__init__(**kwargs)
-        self._frames.throttle.interval = self.refresh_interval
+        self._limits_changed({})
         self.add_class("lossplot-widget")
         self._open_view()
         self.run_control.add_listener(self._control_event)
@@ -113,11 +121,12 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
             raise traitlets.TraitError(f"smoothing must be in [0, 1), got {proposal['value']!r}")
         return float(proposal["value"])
 
-    @traitlets.observe("refresh_interval")
-    def _interval_changed(self, change: Mapping[str, Any]) -> None:
-        self._frames.throttle.interval = change["new"]
+    @traitlets.observe("refresh_interval", "frame_bytes", "bytes_per_second")
+    def _limits_changed(self, change: Mapping[str, Any]) -> None:
+        self._frames.throttle.interval = self.refresh_interval
+        self._budget.frame_bytes, self._budget.bytes_per_second = self.frame_bytes, self.bytes_per_second
 
-    @traitlets.observe("smoothing", "log_y", "x_axis", "max_points", "window")
+    @traitlets.observe("smoothing", "log_y", "x_axis", "max_points", "window", "panel_filter")
     def _options_changed(self, change: Mapping[str, Any]) -> None:
         if change["name"] == "x_axis" and self._x_ranges and self._view is not None:
             self._view.zoom.reset()  # a range in steps means nothing on a time axis
@@ -253,19 +262,27 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         return FrameOptions(
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, max_points=self.max_points,
             groups=self._groups, window=self.window, x_ranges=dict(self._x_ranges), hidden=frozenset(self._hidden),
+            panel_filter=self.panel_filter, collapsed=self._collapsed,
         )
 
-    def _paint(self) -> bool:
+    def _paint(self, final: bool) -> int:
+        """One frame; unless ``final``, the byte budget picks the changed series it refreshes."""
         view = self._view
         if view is None:
-            return False
-        options = self._options()
-        view.apply(self._builder.build(options), options, self._notes)
+            return NO_VIEW
+        options, now = self._options(), time.monotonic()
+        frame = self._builder.build(options, None if final else lambda c: self._budget.choose(c, now))
+        self._budget.spent(view.apply(frame, options, self._notes), now)
         active = self.runs.shown(create=False)
         view.show_progress(self.progress.sample(0 if active is None else active.history.next_step, time.monotonic()))
         drawn = [r.history for r in self.runs.snapshot() if r.name not in self._hidden]
         view.show_epochs(shared_epoch_boundaries(drawn, options.x_axis))
-        return True
+        return PARTIAL if frame.deferred else DRAWN
+
+    def _on_collapse(self, titles: frozenset[str]) -> None:
+        self._collapsed = titles
+        self._frames.invalidate()
+        self.flush()
 
     def _on_zoom(self, ranges: dict[str, XRange], now: bool) -> None:
         self._x_ranges = ranges
@@ -305,14 +322,11 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         view = self._view = PlotView(
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, height=self.height,
             control=self.run_control, current_step=self._current_step, on_zoom=self._on_zoom,
-            on_run_visible=self.set_run_visible,
+            on_run_visible=self.set_run_visible, on_collapse=self._on_collapse, panel_filter=self.panel_filter,
         )
-        self._links = [
-            traitlets.link((view.smoothing, "value"), (self, "smoothing")),
-            traitlets.link((view.log_y, "value"), (self, "log_y")),
-            traitlets.link((view.x_axis, "value"), (self, "x_axis")),
-        ]
-        self._x_ranges = {}
+        names = ("smoothing", "log_y", "x_axis", "panel_filter")  # toolbar controls <-> traits
+        self._links = [traitlets.link((getattr(view, name), "value"), (self, name)) for name in names]
+        self._x_ranges, self._collapsed = {}, frozenset()
         self.children = view.children
         self._frames.invalidate()
         self.flush()
@@ -349,11 +363,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         self._output.display()
 
     def __repr__(self) -> str:
-        runs = self.runs.snapshot()
-        if len(runs) > 1:
-            return f"LiveLossWidget({len(runs)} runs: {', '.join(repr(r.name) for r in runs)})"
-        parts = [f"{name}: {n} points" for r in runs for name, n in r.history.counts().items()]
-        return f"LiveLossWidget({', '.join(parts) or 'empty'})"
+        return f"LiveLossWidget({self.runs.describe()})"
 
     def close(self) -> None:
         """Close the widget and every widget it made; following stops. The history is kept and

@@ -185,7 +185,8 @@ def test_names_are_shown_literally(recorder, name):
     panel = next(iter(view.panels.values()))
     marks = next(iter(panel.series.values()))
     assert marks.raw.labels == [name]  # bqplot draws legend labels as text
-    assert panel.figure.title in (name, name.partition("/")[2])
+    assert panel.title in (name, name.partition("/")[2])
+    assert panel.header.description == f"\u25be {panel.title}"  # a Button's description is drawn as text
     assert "<script>" not in view.summary.value and "<b>bold" not in view.summary.value
     import html
 

@@ -133,7 +133,7 @@ def test_panels_legend_and_escaped_names(recorder):
     w.flush()
     view = w._view
     assert list(view.panels) == ["loss", "acc", name]
-    assert [f.title for f in view.panel_box.children] == ["loss", "acc", name]
+    assert [b.children[0].description[2:] for b in view.panel_box.children] == ["loss", "acc", name]
     loss_panel = view.panels["loss"]
     colors = [s.raw.colors[0] for s in loss_panel.series.values()]
     assert len(set(colors)) == 2 and all(c.startswith("var(--jp-") for c in colors)

@@ -10,7 +10,7 @@ Training and validation twins share a panel: ``loss``/``val_loss``,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 _PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval")
 _SEPARATORS = ("_", "/", "-", ".")
@@ -89,6 +89,28 @@ def assign_panels(names: Sequence[str], overrides: Mapping[str, str]) -> dict[st
     for name in names:
         panels.setdefault(panel_title(name, overrides), []).append(name)
     return panels
+
+
+def panel_matcher(pattern: str) -> tuple[Callable[[str, Sequence[str]], bool], bool]:
+    """A test ``match(title, metrics)`` for the panel filter, and whether ``pattern`` is a valid regex.
+
+    As TensorBoard's tag filter: a case-insensitive regular expression searched in the panel's
+    title and its metrics' names; a pattern that is not a valid regex is matched as plain text;
+    an empty one matches everything.
+
+    >>> match, ok = panel_matcher("^val|lr"); match("loss", ["loss", "val_loss"]), match("acc", ["acc"]), ok
+    (True, False, True)
+    >>> match, ok = panel_matcher("acc("); match("acc(top1)", []), ok
+    (True, False)
+    """
+    if not pattern:
+        return (lambda title, metrics: True), True
+    try:
+        regex = re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        needle = pattern.lower()
+        return (lambda title, metrics: any(needle in n.lower() for n in (title, *metrics))), False
+    return (lambda title, metrics: any(regex.search(n) for n in (title, *metrics))), True
 
 
 _HIGHER = ("acc", "accuracy", "f1", "precision", "recall", "auc", "auroc", "iou", "dice", "r2", "bleu", "rouge",

@@ -94,6 +94,14 @@ class RunSet(Mapping[str, Run]):
             default = self.default
             return [r for r in self._runs.values() if r is not default or len(r.history)]
 
+    def describe(self) -> str:
+        """A short description for ``repr``: the runs' names, else the points per metric of the one run."""
+        runs = self.snapshot()
+        if len(runs) > 1:
+            return f"{len(runs)} runs: {', '.join(repr(r.name) for r in runs)}"
+        parts = [f"{name}: {n} points" for r in runs for name, n in r.history.counts().items()]
+        return ", ".join(parts) or "empty"
+
     @property
     def version(self) -> int:
         """Changes when any run logs, or runs change (a frame is needed)."""

@@ -14,96 +14,35 @@ grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..core.epochs import epoch_step_bounds
-from ..core.grouping import assign_panels, panel_title
+from ..core.grouping import assign_panels, panel_matcher, panel_title
 from ..core.history import History, Series, Stats
 from ..core.runs import Run, RunSet
+from .frame import (  # the frame's types live in frame.py; importable from here as before
+    DEFAULT_MAX_POINTS,
+    DRAW_LIMIT,
+    NOMINAL_PLOT_WIDTH,
+    WIRE_BYTES_PER_POINT,
+    X_AXES,
+    X_LABELS,
+    Chooser,
+    Frame,
+    FrameOptions,
+    SeriesFrame,
+    XAt,
+)
 from .pyramid import MinMaxPyramid
 from .runstyle import RunSummary, SeriesKey, style_panels, summarize
 from .tracks import SeriesTrack, position_bound
 
 __all__ = [
-    "DRAW_LIMIT", "X_AXES", "X_LABELS", "Frame", "FrameBuilder", "FrameOptions", "RunSummary", "SeriesFrame",
-    "SeriesKey",
+    "DEFAULT_MAX_POINTS", "DRAW_LIMIT", "NOMINAL_PLOT_WIDTH", "X_AXES", "X_LABELS", "Chooser", "Frame",
+    "FrameBuilder", "FrameOptions", "RunSummary", "SeriesFrame", "SeriesKey",
 ]
-
-X_AXES = ("step", "epoch", "time")
-#: x values of drawn positions
-XAt = Callable[[np.ndarray], np.ndarray]
-#: magnitudes beyond this are drawn clipped (the history keeps them exactly)
-DRAW_LIMIT = 1e307
-X_LABELS = {"step": "step", "epoch": "epoch", "time": "wall-clock time (s)"}
-
-
-@dataclass(frozen=True)
-class FrameOptions:
-    """How to draw: smoothing weight, log-y, x axis mode and the point budget per series."""
-
-    smoothing: float = 0.6
-    log_y: bool = False
-    x_axis: str = "step"
-    max_points: int = 2000
-    readout_points: int = 400
-    groups: Mapping[str, str] = field(default_factory=dict)
-    #: per panel title, the visible x range ``(min, max)`` (either may be None) set by zooming
-    x_ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
-    #: without a zoom, show only the latest ``window`` steps of each run (None: the whole run)
-    window: int | None = None
-    #: runs not drawn (their lines cost no payload; they stay in the run table)
-    hidden: frozenset[str] = frozenset()
-
-
-@dataclass
-class SeriesFrame:
-    """One series of one run, ready to assign to marks (all arrays float64, bounded in length)."""
-
-    name: str
-    x: np.ndarray
-    y: np.ndarray
-    smooth_x: np.ndarray
-    smooth_y: np.ndarray
-    readout_x: np.ndarray
-    readout_y: np.ndarray
-    hidden_nonpositive: int
-    count: int
-    clipped: int = 0
-    #: the run the series belongs to
-    run: str = ""
-    #: palette index, line style (``solid``, ``dashed``, ``dotted``, ``dash_dotted``) and legend
-    #: label (``None``: not in the legend); see :mod:`lossplot_widget.render.runstyle`
-    color: int = 0
-    style: str = "solid"
-    legend: str | None = None
-    #: False when the panel's legend is left out (too many runs; the run table names them)
-    show_legend: bool = True
-    #: False when the arrays are the previous frame's (nothing changed: nothing to send)
-    fresh: bool = True
-
-    @property
-    def key(self) -> SeriesKey:
-        return (self.run, self.name)
-
-    @property
-    def label(self) -> str:
-        """``"<run> · <metric>"`` when runs are compared, else the metric."""
-        return self.name if self.legend == self.name or not self.run else f"{self.run} · {self.name}"
-
-
-@dataclass
-class Frame:
-    panels: dict[str, list[SeriesFrame]]
-    x_label: str
-    #: per (run, metric) of every run, hidden ones included
-    stats: dict[SeriesKey, Stats]
-    #: every run, in the order they began (the run table)
-    runs: list[RunSummary] = field(default_factory=list)
-    #: several runs (or a named one): colour encodes the run, the legend names runs
-    comparing: bool = False
 
 
 def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
@@ -135,7 +74,14 @@ class FrameBuilder:
         self._tracks: dict[tuple[Run, str], SeriesTrack] = {}
         self._last: dict[tuple[Run, str], tuple[tuple[object, ...], SeriesFrame]] = {}
 
-    def build(self, options: FrameOptions) -> Frame:
+    def build(self, options: FrameOptions, choose: Chooser | None = None) -> Frame:
+        """The frame for ``options``: every visible series of every panel the filter shows.
+
+        ``choose(changed)`` (e.g. :meth:`~lossplot_widget.render.budget.FrameBudget.choose`) is given the
+        changed series as ``((run, metric), estimated wire bytes)`` in panel order and returns those to
+        rebuild now; the others keep their last frame (``fresh=False``) and stay changed. Series of
+        filtered-out or collapsed panels are not built at all.
+        """
         if options.x_axis not in X_AXES:
             raise ValueError(f"x_axis must be one of {X_AXES}, got {options.x_axis!r}")
         runs = self.runs.snapshot()
@@ -143,28 +89,71 @@ class FrameBuilder:
         self._forget(runs)
         names: dict[str, None] = {}
         stats: dict[SeriesKey, Stats] = {}
-        drawn: dict[tuple[str, str], SeriesFrame] = {}  # (run, metric) -> frame, visible runs only
         summaries = []
         for run in runs:
             h = run.history
-            hidden = run.name in options.hidden
             with h.lock:
                 h.commit()
                 run_stats = {}
-                bounds = epoch_step_bounds(h) if options.x_axis == "epoch" and not hidden else {}
                 for name in h.names:
-                    s = h[name]
-                    run_stats[name] = stats[(run.name, name)] = s.stats()
+                    run_stats[name] = stats[(run.name, name)] = h[name].stats()
                     names.setdefault(name)
-                    if not hidden:
-                        drawn[(run.name, name)] = self._series_frame(run, s, options, bounds)
-                summaries.append(summarize(run, run_stats, hidden))
+            summaries.append(summarize(run, run_stats, run.name in options.hidden))
+        match, _ = panel_matcher(options.panel_filter)
+        layout = assign_panels(list(names), options.groups)
+        shown = {t: m for t, m in layout.items() if match(t, m) and t not in options.collapsed}
+        wanted = {(r.name, m) for r in runs if r.name not in options.hidden for ms in shown.values() for m in ms
+                  if (r.name, m) in stats}
+        build, deferred = self._choose(runs, wanted, options, choose)
+        drawn: dict[SeriesKey, SeriesFrame] = {}
+        for run in runs:
+            keys = [k for k in build if k[0] == run.name]
+            if not keys:
+                continue
+            h = run.history
+            with h.lock:
+                h.commit()
+                bounds = epoch_step_bounds(h) if options.x_axis == "epoch" else {}
+                for _, name in keys:
+                    drawn[(run.name, name)] = self._series_frame(run, h[name], options, bounds)
+        by_name = {r.name: r for r in runs}
+        for key in wanted - drawn.keys():  # unchanged, or changed and left for a later frame: the last frame
+            last = self._last.get((by_name[key[0]], key[1]))
+            if last is not None:
+                last[1].fresh = False
+                drawn[key] = last[1]
         panels: dict[str, list[SeriesFrame]] = {}
-        for title, members in assign_panels(list(names), options.groups).items():
+        for title, members in shown.items():
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
         style_panels(panels, comparing, {r.name: r.index for r in runs})
         return Frame(panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
-                     comparing=comparing)
+                     comparing=comparing, layout=list(layout), deferred=deferred,
+                     filtered=frozenset(layout) - set(shown) - options.collapsed)
+
+    def _choose(
+        self, runs: list[Run], wanted: set[SeriesKey], options: FrameOptions, choose: Chooser | None
+    ) -> tuple[set[SeriesKey], int]:
+        """Of the ``wanted`` series, those to build now (every changed one, or ``choose``'s pick of them),
+        and how many changed ones wait."""
+        changed: list[tuple[SeriesKey, int]] = []
+        for run in runs:
+            h = run.history
+            for name in h.names:
+                key = (run.name, name)
+                if key not in wanted:
+                    continue
+                s = h[name]
+                last = self._last.get((run, name))
+                if last is not None and last[0] == self._signature(run, s, options):
+                    continue
+                n = len(s)
+                points = last[1].points if last is not None else (
+                    2 * min(n, options.max_points) + min(n, options.readout_points))
+                changed.append((key, WIRE_BYTES_PER_POINT * points))
+        if choose is None or not changed:
+            return {k for k, _ in changed}, 0
+        chosen = set(choose(changed))
+        return chosen, len(changed) - len(chosen)
 
     def track(self, name: str, run: str | None = None) -> SeriesTrack:
         """The incremental drawing state of series ``name`` (of run ``run``, default: the first run with it)."""
@@ -196,17 +185,22 @@ class FrameBuilder:
             return position_bound(step_at, size, float(first), right=False), size
         return 0, size
 
+    @staticmethod
+    def _signature(run: Run, s: Series, options: FrameOptions) -> tuple[object, ...]:
+        """Everything a series' frame depends on: equal signatures, equal frames."""
+        return (
+            s.version, len(s), options.smoothing, options.log_y, options.x_axis, options.max_points,
+            options.readout_points, options.x_ranges.get(panel_title(s.name, options.groups)), options.window,
+            run.history.next_step if options.window is not None else None,
+            run.history.version if options.x_axis == "epoch" else None,
+        )
+
     def _series_frame(
         self, run: Run, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
     ) -> SeriesFrame:
         title = panel_title(s.name, options.groups)
         key = (run, s.name)
-        signature = (
-            s.version, len(s), options.smoothing, options.log_y, options.x_axis, options.max_points,
-            options.readout_points, options.x_ranges.get(title), options.window,
-            run.history.next_step if options.window is not None else None,
-            run.history.version if options.x_axis == "epoch" else None,
-        )
+        signature = self._signature(run, s, options)
         last = self._last.get(key)
         if last is not None and last[0] == signature:
             last[1].fresh = False
@@ -230,12 +224,14 @@ class FrameBuilder:
 
         lo, hi = self._visible(title, run, track, x_at, step_at, options)
         log = options.log_y
-        buckets = (options.max_points - 2) // 3
 
-        def line(pyramid: MinMaxPyramid | None, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
+        def line(pyramid: MinMaxPyramid | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
+            """At most ``limit`` points: a min/max pair per bucket (M4 without the redundant first/last)."""
             if pyramid is None:
                 return np.empty(0), np.empty(0)
-            idx, y = pyramid.select(lo, hi, n_buckets, log)
+            idx, y = pyramid.select(lo, hi, max(3, (limit - 2) // 2), log, whole=limit)
+            if len(idx) > limit:  # many gaps (a third point per bucket): fewer, wider buckets
+                idx, y = pyramid.select(lo, hi, max(3, (limit - 2) // 3), log, whole=limit)
             # non-finite values are gaps (an Inf would break the axis' domain); so are values <= 0 on log y
             y = np.where(np.isfinite(y), y, np.nan)
             if log:
@@ -245,9 +241,10 @@ class FrameBuilder:
             return x_at(idx), y
 
         smooth = None if weight <= 0 else (track.raw if track.constant else track.smooth)
-        dx, dy = line(track.raw, buckets)
-        sx, sy = line(smooth, buckets)
-        rx, ry = line(smooth if smooth is not None else track.raw, (options.readout_points - 2) // 3)
+        # the faint raw line under a smoothed one: a min/max pair per two columns is enough
+        dx, dy = line(track.raw, options.max_points if smooth is None else max(16, options.max_points // 2))
+        sx, sy = line(smooth, options.max_points)
+        rx, ry = line(smooth if smooth is not None else track.raw, options.readout_points)
         hidden = track.raw.nonpositive if log else 0
         sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name)
         self._last[key] = (signature, sf)

@@ -218,18 +218,21 @@ class MinMaxPyramid:
         ints = np.concatenate([p[1] for p in parts])[None]
         return _reduce(vals, ints)
 
-    def select(self, lo: int, hi: int, buckets: int, log: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def select(
+        self, lo: int, hi: int, buckets: int, log: bool = False, whole: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Positions (sorted, unique) and values of at most ``3 * buckets + 2`` points of ``[lo, hi)``.
 
         Keeps ``lo`` and ``hi - 1``, and for each of at most ``buckets`` consecutive
         buckets its minimum and maximum finite value and its first non-finite value
         (the line's gap). With ``log``, the minimum is the smallest positive value
-        and values <= 0 count as gaps. Gap values are returned as NaN.
+        and values <= 0 count as gaps. Gap values are returned as NaN. A range of at most
+        ``whole`` points (default ``3 * buckets + 2``) is returned in full.
         """
         lo, hi = max(0, lo), min(self.size, hi)
         if hi <= lo:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        if hi - lo <= 3 * buckets + 2:
+        if hi - lo <= (3 * buckets + 2 if whole is None else whole):
             return np.arange(lo, hi, dtype=np.int64), self.values(lo, hi).copy()
         if buckets < 3:
             raise ValueError(f"buckets must be at least 3, got {buckets}")

@@ -12,10 +12,14 @@
   (:func:`~lossplot_widget.core.interrupts.defer_interrupts`); an exception in ``paint`` is kept in
   :attr:`FrameLoop.error` and warned about once (:class:`DrawWarning`), never raised into the loop.
 
+``paint(final)`` returns :data:`DRAWN`, :data:`NO_VIEW` or :data:`PARTIAL` (a frame budget left
+changed series for later frames: the loop stays dirty and draws again when the next frame is due;
+``final`` is True for :meth:`FrameLoop.flush`, which must draw everything).
+
 >>> painted = []
->>> loop = FrameLoop(lambda: painted.append(1) or True, version=lambda: 7, interval=60.0)
->>> loop.dirty, loop.flush(), loop.dirty, loop.frames
-(True, None, False, 1)
+>>> loop = FrameLoop(lambda final: painted.append(final) or DRAWN, version=lambda: 7, interval=60.0)
+>>> loop.dirty, loop.flush(), loop.dirty, loop.frames, painted
+(True, None, False, 1, [True])
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ from collections.abc import Callable
 from ..core.interrupts import defer_interrupts
 from .throttle import Throttle
 
-__all__ = ["DrawWarning", "FrameLoop"]
+__all__ = ["DRAWN", "NO_VIEW", "PARTIAL", "DrawWarning", "FrameLoop"]
+
+#: what ``paint`` returns: nothing to draw on / drawn / drawn, but some changes wait for later frames
+NO_VIEW, DRAWN, PARTIAL = 0, 1, 2
 
 
 class DrawWarning(RuntimeWarning):
@@ -41,14 +48,15 @@ class FrameLoop:
     Parameters
     ----------
     paint : callable
-        Builds and shows one frame; returns False when there was nothing to show it on (no view).
+        ``paint(final)`` builds and shows one frame; returns :data:`DRAWN`, :data:`NO_VIEW` (nothing to
+        show it on) or :data:`PARTIAL` (more to draw at the next frames; never when ``final``).
     version : callable
         The data's change counter: a frame is needed while it differs from the last drawn one.
     interval : float
         Minimum seconds between two frames.
     """
 
-    def __init__(self, paint: Callable[[], bool], version: Callable[[], int], interval: float = 0.25) -> None:
+    def __init__(self, paint: Callable[[bool], int], version: Callable[[], int], interval: float = 0.25) -> None:
         self._paint = paint
         self._version = version
         self.throttle = Throttle(interval)
@@ -77,21 +85,24 @@ class FrameLoop:
             self._schedule(self.throttle.wait(now))
 
     def flush(self) -> None:
-        """Draw now, waiting for a frame in progress on another thread."""
-        self.draw(blocking=True)
+        """Draw everything now, waiting for a frame in progress on another thread."""
+        self.draw(blocking=True, final=True)
 
-    def draw(self, blocking: bool) -> None:
+    def draw(self, blocking: bool, final: bool = False) -> None:
         """Paint one frame (skipped when another thread is painting and ``blocking`` is False)."""
+        more = False
         with defer_interrupts():
             if not self._lock.acquire(blocking=blocking):
                 return
             try:
                 start = time.monotonic()
                 version = self._version()
-                if self._paint():
+                result = self._paint(final)
+                if result:
                     self.frames += 1
                 self.error = None  # a frame that did not fail clears the last error
-                self.drawn_version = version
+                more = result == PARTIAL
+                self.drawn_version = -1 if more else version
                 end = time.monotonic()
                 self.throttle.sent(end, end - start)
             except Exception as exc:  # drawing must never break the training loop
@@ -102,6 +113,8 @@ class FrameLoop:
                 self.throttle.sent(time.monotonic(), 1.0)
             finally:
                 self._lock.release()
+        if more:  # the rest at the next frames, also when nothing more is logged
+            self._schedule(self.throttle.wait(time.monotonic()))
 
     def _schedule(self, delay: float) -> None:
         with self._timer_lock:

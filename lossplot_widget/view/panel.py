@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import bqplot
@@ -18,6 +18,7 @@ import numpy as np
 
 from ..render.frames import SeriesFrame, SeriesKey
 from ..render.palette import RAW_FAINT, css_color
+from ..render.wire import narrow
 
 __all__ = ["Panel", "SeriesMarks", "log_ticks"]
 
@@ -84,9 +85,17 @@ class SeriesMarks:
 
 
 class Panel:
-    """A figure for one metric family: x/y scales (linear and log), axes, epoch rules, series marks."""
+    """A figure for one metric family: x/y scales (linear and log), axes, epoch rules, series marks.
 
-    def __init__(self, title: str, x_label: str, height: str) -> None:
+    :attr:`box` holds a header (the title; a click folds the panel away, see :meth:`set_collapsed`)
+    above the figure.
+    """
+
+    def __init__(
+        self, title: str, x_label: str, height: str, on_toggle: Callable[[str], None] = lambda title: None
+    ) -> None:
+        self.title = title
+        self.collapsed = False
         self.x_scale = bqplot.LinearScale()
         self.lin_scale = bqplot.LinearScale()
         self.log_scale = bqplot.LogScale()
@@ -105,10 +114,37 @@ class Panel:
         )
         self._rule_x: list[float] = []
         self.figure = bqplot.Figure(
-            marks=[self.rules], axes=[self.x_axis, self.y_axis], title=title, animation_duration=0,
-            legend_location="top-right", fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 20},
-            layout=widgets.Layout(flex="1 1 420px", min_width="300px", height=height),
+            marks=[self.rules], axes=[self.x_axis, self.y_axis], title="", animation_duration=0,
+            legend_location="top-right", fig_margin={"top": 12, "bottom": 45, "left": 60, "right": 20},
+            layout=widgets.Layout(width="100%", height=height),
         )
+        self.header = widgets.Button(
+            description=f"\u25be {title}", tooltip=f"fold the {title} panel away (nothing is sent while folded)",
+            layout=widgets.Layout(width="auto", max_width="100%", height="26px", margin="0 0 0 52px"),
+            style={"button_color": "transparent", "font_weight": "bold"}, _dom_classes=["lossplot-panel-title"],
+        )
+        self.header.on_click(lambda _: on_toggle(title))
+        self.box = widgets.VBox(
+            [self.header, self.figure], layout=widgets.Layout(flex="1 1 420px", min_width="300px", margin="0 0 6px 0"),
+            _dom_classes=["lossplot-panel"],
+        )
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Fold the figure away (only the header stays) or show it again."""
+        if collapsed == self.collapsed:
+            return
+        self.collapsed = collapsed
+        self.figure.layout.display = "none" if collapsed else None
+        arrow, verb = ("\u25b8", "show") if collapsed else ("\u25be", "fold away")
+        self.header.description = f"{arrow} {self.title}"
+        note = "" if collapsed else " (nothing is sent while folded)"
+        self.header.tooltip = f"{verb} the {self.title} panel{note}"
+
+    def set_filtered(self, filtered: bool) -> None:
+        """Hide the whole panel (the filter box does not match it) or show it."""
+        display = "none" if filtered else None
+        if self.box.layout.display != display:
+            self.box.layout.display = display
 
     def marks(self, name: str, run: str | None = None) -> SeriesMarks:
         """The marks of metric ``name`` (of run ``run``; default: the first run drawing it here)."""
@@ -132,7 +168,9 @@ class Panel:
             self.log_y = log_y
             self.y_axis.scale = self.scales()["y"]
 
-    def apply(self, frames: list[SeriesFrame], smoothing: bool, x_label: str) -> None:
+    def apply(self, frames: list[SeriesFrame], smoothing: bool, x_label: str) -> dict[SeriesKey, int]:
+        """Assign ``frames`` to the marks; returns the bytes of array data sent per series (sent ones only)."""
+        sent: dict[SeriesKey, int] = {}
         if self.x_axis.label != x_label:
             self.x_axis.label = x_label
         self.ensure(frames, smoothing)
@@ -150,6 +188,7 @@ class Panel:
                         marks.restyle(mark, sf, smoothing)
                 continue
             marks.drawn = sf
+            nbytes = 0
             for mark, x, y in (
                 (marks.raw, sf.x, sf.y),
                 (marks.smooth, sf.smooth_x, sf.smooth_y),
@@ -160,12 +199,16 @@ class Panel:
                         mark.scales = scales
                     if restyle:
                         marks.restyle(mark, sf, smoothing)
-                    mark.x = x
-                    mark.y = y
+                    wx, wy = narrow(x), narrow(y)
+                    nbytes += wx.nbytes + wy.nbytes
+                    mark.x = wx
+                    mark.y = wy
+            sent[sf.key] = nbytes
         for key, marks in self.series.items():
             if key not in shown:
                 marks.clear()
         self._set_log_ticks(frames)
+        return sent
 
     def _set_log_ticks(self, frames: list[SeriesFrame]) -> None:
         # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap

@@ -8,13 +8,15 @@ marks, one message per mark; :attr:`PlotView.children` go into the widget's box.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from ..core.grouping import panel_matcher
 from ..core.progress import ProgressState
-from ..render.frames import Frame, FrameOptions
+from ..render.frames import Frame, FrameOptions, SeriesKey
 from .closing import close_tree
 from .control_bar import ControlBar
 from .panel import Panel
@@ -46,12 +48,17 @@ class PlotView:
         ``on_zoom(ranges, now)``: the visible x range of each zoomed panel changed.
     on_run_visible : callable
         ``on_run_visible(run, visible)``: a run's box in the run table was (un)checked.
+    on_collapse : callable
+        ``on_collapse(titles)``: the set of panels folded away changed.
+    panel_filter : str
+        Initial text of the panel filter box.
     """
 
     def __init__(
         self, *, smoothing: float, log_y: bool, x_axis: str, height: str, control: RunControl,
         current_step: Callable[[], int | None], on_zoom: ZoomCallback,
         on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
+        on_collapse: Callable[[frozenset[str]], None] = lambda titles: None, panel_filter: str = "",
     ) -> None:
         self.height = height
         self.smoothing = widgets.FloatSlider(
@@ -67,6 +74,14 @@ class PlotView:
             tooltips=["global step", "epoch (fractional within an epoch)", "wall-clock seconds"],
             style={"button_width": "64px"},
         )
+        self.panel_filter = widgets.Text(
+            value=panel_filter, placeholder="filter panels", continuous_update=True,
+            tooltip="show only panels whose name matches (a regular expression, else plain text)",
+            layout=widgets.Layout(width="150px"), _dom_classes=["lossplot-filter"],
+        )
+        self._on_collapse = on_collapse
+        #: titles of the panels folded away (their series are not built or sent)
+        self.collapsed: set[str] = set()
         self.notes = widgets.HTML()
         self.summary = widgets.HTML()
         self.run_table = RunTable(on_run_visible)  # shown while runs are compared
@@ -75,8 +90,8 @@ class PlotView:
         self.control_bar = ControlBar(control, current_step)  # Stop, Pause and which mechanism delivers them
         self.zoom = ZoomControl(on_zoom)  # pan/zoom toggle, reset; the x range each panel shows
         self.toolbar = widgets.HBox(
-            [self.smoothing, self.log_y, self.x_axis, *self.zoom.widgets, *self.control_bar.widgets,
-             *self.progress.widgets],
+            [self.smoothing, self.log_y, self.x_axis, *self.zoom.widgets, self.panel_filter,
+             *self.control_bar.widgets, *self.progress.widgets],
             # wrap whole controls onto a second row instead of squeezing them (truncated labels)
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
@@ -87,19 +102,31 @@ class PlotView:
         """What the widget's box shows, top to bottom."""
         return (self.toolbar, self.notes, self.panel_box, self.run_table.box, self.summary)
 
-    def apply(self, frame: Frame, options: FrameOptions, notes: Sequence[str] = ()) -> None:
-        """Draw ``frame`` (made with ``options``); ``notes``: extra messages shown above the plot."""
+    def apply(self, frame: Frame, options: FrameOptions, notes: Sequence[str] = ()) -> dict[SeriesKey, int]:
+        """Draw ``frame`` (made with ``options``); ``notes``: extra messages shown above the plot.
+
+        Returns the bytes of array data sent per series (only the series whose arrays were sent).
+        """
         new_panel = False
+        sent: dict[SeriesKey, int] = {}
         for title, series in frame.panels.items():
             panel = self.panels.get(title)
             if panel is None:
-                panel = self.panels[title] = Panel(title, frame.x_label, self.height)
+                panel = self.panels[title] = Panel(title, frame.x_label, self.height, self.toggle_panel)
+                panel.set_collapsed(title in self.collapsed)
                 self.zoom.attach(title, panel)
                 new_panel = True
             panel.set_log(options.log_y)
-            panel.apply(series, options.smoothing > 0, frame.x_label)
+            sent.update(panel.apply(series, options.smoothing > 0, frame.x_label))
+        for title, panel in self.panels.items():
+            panel.set_filtered(title in frame.filtered)
         if new_panel:
-            self.panel_box.children = [p.figure for p in self.panels.values()]
+            order = {t: i for i, t in enumerate(frame.layout)}
+            ordered = sorted(self.panels.values(), key=lambda p: order.get(p.title, len(order)))
+            self.panel_box.children = [p.box for p in ordered]
+        if not panel_matcher(options.panel_filter)[1]:
+            notes = [*notes, f"the filter {html.escape(options.panel_filter)!r} is not a regular expression: "
+                     "panels are matched by its text"]
         html_notes = render_notes(frame, notes)
         if self.notes.value != html_notes:
             self.notes.value = html_notes
@@ -107,6 +134,18 @@ class PlotView:
         summary = "" if frame.comparing else render_summary(frame)
         if self.summary.value != summary:
             self.summary.value = summary
+        return sent
+
+    def toggle_panel(self, title: str) -> None:
+        """Fold panel ``title`` away, or show it again (its header was clicked)."""
+        self.set_collapsed(self.collapsed ^ {title})
+
+    def set_collapsed(self, titles: set[str] | frozenset[str]) -> None:
+        """Fold exactly the panels ``titles`` away; tell the widget (it draws the panels shown again)."""
+        self.collapsed = set(titles)
+        for title, panel in self.panels.items():
+            panel.set_collapsed(title in self.collapsed)
+        self._on_collapse(frozenset(self.collapsed))
 
     def show_epochs(self, xs: list[float]) -> None:
         """Epoch boundaries (x positions, see :mod:`~lossplot_widget.core.epochs`) in every panel."""

@@ -62,7 +62,7 @@ def test_a_compiled_step_that_logs_draws_frames_quietly(fresh_dynamo, recorder, 
 def test_draw_error_is_cleared_once_a_frame_succeeds():
     outcomes = [RuntimeError("boom"), False, True]
 
-    def paint():
+    def paint(final):
         out = outcomes.pop(0)
         if isinstance(out, Exception):
             raise out

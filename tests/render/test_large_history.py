@@ -84,6 +84,6 @@ def test_log_scale_on_a_long_history_masks_nonpositive_and_keeps_the_positive_mi
     x, y = np.asarray(raw.x), np.asarray(raw.y)
     assert len(x) <= 1000
     assert np.all((y > 0) | np.isnan(y))  # nothing <= 0 reaches the log scale
-    assert y[x == smallest].tolist() == [values[smallest]]  # the smallest positive value is drawn
+    assert y[x == smallest].tolist() == [np.float32(values[smallest])]  # the smallest positive value is drawn
     assert np.isnan(y).any()  # the masked values are gaps
     assert f"{int((values <= 0).sum())} value(s) &le; 0" in w._view.notes.value

@@ -18,7 +18,7 @@ class Data:
         self.painted: list[int] = []
         self.fail = False
 
-    def paint(self) -> bool:
+    def paint(self, final: bool = False) -> bool:
         if self.fail:
             raise RuntimeError("broken view")
         self.painted.append(self.version)
@@ -88,7 +88,7 @@ def test_one_frame_at_a_time_across_threads():
     inside = threading.Event()
     release = threading.Event()
 
-    def slow_paint() -> bool:
+    def slow_paint(final: bool) -> bool:
         inside.set()
         release.wait(5)
         return True
@@ -101,3 +101,27 @@ def test_one_frame_at_a_time_across_threads():
     release.set()
     t.join(5)
     assert loop.frames == 1
+
+
+def test_a_partial_frame_stays_dirty_and_the_timer_draws_the_rest_without_more_logging():
+    from lossplot_widget.render.schedule import DRAWN, PARTIAL
+
+    left = [3]  # frames a budget needs for everything
+    finals = []
+
+    def paint(final: bool) -> int:
+        finals.append(final)
+        left[0] = 0 if final else left[0] - 1
+        return PARTIAL if left[0] > 0 else DRAWN
+
+    loop = FrameLoop(paint, version=lambda: 1, interval=0.05)
+    loop.poke(time.monotonic())  # one frame now; nothing else is logged
+    assert loop.dirty and loop.frames == 1
+    deadline = time.monotonic() + 5
+    while loop.dirty and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not loop.dirty and loop.frames == 3 and finals == [False] * 3  # the timer drew frames 2 and 3
+    left[0] = 5
+    loop.invalidate()
+    loop.flush()  # a flush is final: everything in one frame
+    assert not loop.dirty and finals[-1] is True and loop.frames == 4

@@ -29,10 +29,11 @@ def test_view_draws_a_frame_panels_marks_notes_and_summary(recorder):
     options = FrameOptions(smoothing=0.0)
     view.apply(_frame(options), options, notes=["a <b>note</b>"])
     assert list(view.panels) == ["loss", "acc"]
-    assert [f.title for f in view.panel_box.children] == ["loss", "acc"]
+    assert [b.children[1] for b in view.panel_box.children] == [view.panels[t].figure for t in ("loss", "acc")]
+    assert [b.children[0].description for b in view.panel_box.children] == ["\u25be loss", "\u25be acc"]
     assert view.children == (view.toolbar, view.notes, view.panel_box, view.run_table.box, view.summary)
     raw = view.panels["loss"].marks("loss").raw
-    np.testing.assert_array_equal(np.asarray(raw.y), 1.0 / np.arange(1, 21))
+    np.testing.assert_array_equal(np.asarray(raw.y), (1.0 / np.arange(1, 21)).astype(np.float32))  # wire dtype
     assert view.panels["loss"].marks("val_loss").raw.line_style == "dashed"
     assert "a &lt;b&gt;note&lt;/b&gt;" in view.notes.value
     assert view.summary.value.count('class="lossplot-row"') == 3

@@ -1,0 +1,118 @@
+"""What a frame is: the drawing options, one series ready for its marks, and a whole frame.
+
+Plain dataclasses and constants shared by the frame builder (:mod:`~lossplot_widget.render.frames`),
+the static picture and the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.history import Stats
+from .runstyle import RunSummary, SeriesKey
+
+__all__ = [
+    "DEFAULT_MAX_POINTS", "DRAW_LIMIT", "NOMINAL_PLOT_WIDTH", "WIRE_BYTES_PER_POINT", "X_AXES", "X_LABELS",
+    "Chooser", "Frame", "FrameOptions", "SeriesFrame", "XAt",
+]
+
+X_AXES = ("step", "epoch", "time")
+#: x values of drawn positions
+XAt = Callable[[np.ndarray], np.ndarray]
+#: given the changed series and their estimated wire bytes, those to rebuild in this frame
+Chooser = Callable[[list[tuple[SeriesKey, int]]], Collection[SeriesKey]]
+#: the plot width (pixel columns) lines are decimated for: a panel of the default layout at
+#: 1280 px (two per row); a min/max pair per column is lossless for a line
+NOMINAL_PLOT_WIDTH = 500
+#: at most this many points per line (raw or smoothed) per frame by default
+DEFAULT_MAX_POINTS = 2 * NOMINAL_PLOT_WIDTH
+#: int32 step + float32 value (see :mod:`~lossplot_widget.render.wire`), for budget estimates
+WIRE_BYTES_PER_POINT = 8
+#: magnitudes beyond this are drawn clipped (the history keeps them exactly)
+DRAW_LIMIT = 1e307
+X_LABELS = {"step": "step", "epoch": "epoch", "time": "wall-clock time (s)"}
+
+
+@dataclass(frozen=True)
+class FrameOptions:
+    """How to draw: smoothing weight, log-y, x axis mode and the point budget per series."""
+
+    smoothing: float = 0.6
+    log_y: bool = False
+    x_axis: str = "step"
+    max_points: int = DEFAULT_MAX_POINTS
+    readout_points: int = NOMINAL_PLOT_WIDTH // 2
+    groups: Mapping[str, str] = field(default_factory=dict)
+    #: per panel title, the visible x range ``(min, max)`` (either may be None) set by zooming
+    x_ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    #: without a zoom, show only the latest ``window`` steps of each run (None: the whole run)
+    window: int | None = None
+    #: runs not drawn (their lines cost no payload; they stay in the run table)
+    hidden: frozenset[str] = frozenset()
+    #: show only panels whose title or metrics match (a regex, else plain text; see ``panel_matcher``)
+    panel_filter: str = ""
+    #: panels folded away by the user: not built, nothing sent
+    collapsed: frozenset[str] = frozenset()
+
+
+@dataclass
+class SeriesFrame:
+    """One series of one run, ready to assign to marks (all arrays float64, bounded in length; the view
+    narrows them for the wire, see :func:`~lossplot_widget.render.wire.narrow`)."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    smooth_x: np.ndarray
+    smooth_y: np.ndarray
+    readout_x: np.ndarray
+    readout_y: np.ndarray
+    hidden_nonpositive: int
+    count: int
+    clipped: int = 0
+    #: the run the series belongs to
+    run: str = ""
+    #: palette index, line style (``solid``, ``dashed``, ``dotted``, ``dash_dotted``) and legend
+    #: label (``None``: not in the legend); see :mod:`lossplot_widget.render.runstyle`
+    color: int = 0
+    style: str = "solid"
+    legend: str | None = None
+    #: False when the panel's legend is left out (too many runs; the run table names them)
+    show_legend: bool = True
+    #: False when the arrays are the previous frame's (nothing changed: nothing to send)
+    fresh: bool = True
+
+    @property
+    def key(self) -> SeriesKey:
+        return (self.run, self.name)
+
+    @property
+    def points(self) -> int:
+        """Points of the three lines (raw, smoothed, hover readout)."""
+        return len(self.x) + len(self.smooth_x) + len(self.readout_x)
+
+    @property
+    def label(self) -> str:
+        """``"<run> · <metric>"`` when runs are compared, else the metric."""
+        return self.name if self.legend == self.name or not self.run else f"{self.run} · {self.name}"
+
+
+@dataclass
+class Frame:
+    panels: dict[str, list[SeriesFrame]]
+    x_label: str
+    #: per (run, metric) of every run, hidden ones included
+    stats: dict[SeriesKey, Stats]
+    #: every run, in the order they began (the run table)
+    runs: list[RunSummary] = field(default_factory=list)
+    #: several runs (or a named one): colour encodes the run, the legend names runs
+    comparing: bool = False
+    #: every panel title in order, drawn or not
+    layout: list[str] = field(default_factory=list)
+    #: panels the filter leaves out
+    filtered: frozenset[str] = frozenset()
+    #: changed series a frame budget left for later frames
+    deferred: int = 0
