@@ -45,6 +45,14 @@ __all__ = [
 ]
 
 
+def _subsample(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` evenly spaced points of a line, its first and last included."""
+    if len(x) <= limit:
+        return x, y
+    idx = np.unique(np.linspace(0, len(x) - 1, limit).round().astype(np.int64))
+    return x[idx], y[idx]
+
+
 def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
     """Fractional epochs of points ``index``: epoch e's last step sits at e + 1, its first at e + 1/len."""
     runs = series.epoch_runs
@@ -244,7 +252,9 @@ class FrameBuilder:
         # the faint raw line under a smoothed one: a min/max pair per two columns is enough
         dx, dy = line(track.raw, options.max_points if smooth is None else max(16, options.max_points // 2))
         sx, sy = line(smooth, options.max_points)
-        rx, ry = line(smooth if smooth is not None else track.raw, options.readout_points)
+        # the hover readout: evenly spaced points of the line drawn at full opacity (no third select)
+        rx, ry = _subsample(sx, sy, options.readout_points) if smooth is not None else _subsample(
+            dx, dy, options.readout_points)
         hidden = track.raw.nonpositive if log else 0
         sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name)
         self._last[key] = (signature, sf)

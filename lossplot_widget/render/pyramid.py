@@ -141,6 +141,9 @@ class MinMaxPyramid:
         self.pending = np.empty(0)  # values after the last complete level-0 block
         self.size = 0  # points seen
         self.nonpositive = 0  # count of values <= 0 (NaN excluded), for the log-axis note
+        # the last select's summary of complete rows: a growing series asks for the same one until a
+        # row completes (with one new point per frame, ~127 frames of 128 at level 0)
+        self._runs_cache: tuple[tuple[int, int, int, int], tuple[np.ndarray, np.ndarray]] | None = None
 
     # ------------------------------------------------------------------ build
     def extend(self, values: np.ndarray) -> None:
@@ -258,8 +261,11 @@ class MinMaxPyramid:
             rows = r1 - r0
             if rows > 0:
                 m = min(rows, middle)
-                starts = (np.arange(m, dtype=np.int64) * rows) // m  # m nearly equal groups of rows
-                summaries.append(_reduce_runs(table.vals[r0:r1], table.ints[r0:r1], starts))
+                key = (k, r0, r1, m)  # complete rows never change: the same groups, the same summary
+                if self._runs_cache is None or self._runs_cache[0] != key:
+                    starts = (np.arange(m, dtype=np.int64) * rows) // m  # m nearly equal groups of rows
+                    self._runs_cache = (key, _reduce_runs(table.vals[r0:r1], table.ints[r0:r1], starts))
+                summaries.append(self._runs_cache[1])
                 edges: tuple[tuple[int, int], ...] = ((lo, r0 * size), (r1 * size, hi))
             else:
                 edges = ((lo, hi),)

@@ -101,3 +101,18 @@ def test_counts_nonpositive():
     p = MinMaxPyramid(lambda a, b: np.empty(0))
     p.extend(np.array([1.0, 0.0, -1.0, np.nan, -np.inf]))
     assert p.nonpositive == 3
+
+
+def test_the_cached_summary_of_complete_rows_matches_a_fresh_pyramid_as_the_series_grows():
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=60_000)
+    grown = MinMaxPyramid(lambda a, b: y[a:b])
+    grown.extend(y[:50_000])
+    for n in list(range(50_000, 50_300, 7)) + [51_200, 59_999]:  # within a row, across rows, and zoomed
+        grown.extend(y[grown.size : n])
+        fresh = MinMaxPyramid(lambda a, b: y[a:b])
+        fresh.extend(y[:n])
+        for lo, hi in ((0, n), (1_000, n), (0, n // 2)):
+            a, b = grown.select(lo, hi, 200), fresh.select(lo, hi, 200)
+            np.testing.assert_array_equal(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
