@@ -12,7 +12,7 @@ TENSORFLOW ?= tensorflow-cpu==2.21.0
 # JupyterLab refuses to start as root unless told
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-browser bench venv clean
+.PHONY: lab test test-browser bench bench-browser venv clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test-browser: $(VENV)/.installed node_modules/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
+
+# Browser-side benchmark (Chromium + JupyterLab, ~2 min): writes benchmarks/RESULTS_browser.md
+bench-browser: $(VENV)/.installed node_modules/.installed
+	LOSSPLOT_BENCH=1 VENV=$(VENV) npx playwright test --project bench
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) build dist .pytest_cache node_modules test-results tests/browser/artifacts

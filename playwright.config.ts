@@ -87,6 +87,15 @@ export default defineConfig({
       name: 'voila',
       testMatch: /voila(\.[a-z]+)?\.spec\.ts$/,
       use: { baseURL: `http://127.0.0.1:${ports.voila}` }
-    }
+    },
+    // benchmarks (make bench-browser), never part of the tests
+    ...(process.env.LOSSPLOT_BENCH
+      ? [{
+          name: 'bench',
+          testDir: 'benchmarks/browser',
+          testMatch: /\.bench\.ts$/,
+          use: { baseURL: `http://127.0.0.1:${ports.lab}` }
+        }]
+      : [])
   ]
 });

@@ -78,18 +78,20 @@ def run_plain(step):
     return loop
 
 
-def run_widget(step):
+def run_widget(step, metrics: int = 1, background: bool = False):
     from lossplot_widget import LiveLossWidget
 
     w = LiveLossWidget(refresh_interval=INTERVAL)
     w.widget  # displayed: frames go to the recording comm
+    w._frames.background = background  # frames only on the timer thread (the loop only appends)
+    names = [f"metric{k}" for k in range(1, metrics)]
     draws = [0, 0]  # count, thread CPU ns
     frames = w._frames
     draw = frames.draw
 
-    def timed_draw(blocking: bool) -> None:  # every frame, in log() or in the timer thread
+    def timed_draw(blocking: bool, final: bool = False) -> None:  # every frame, in log() or the timer thread
         t = _clk()
-        draw(blocking)
+        draw(blocking, final)
         draws[0] += 1
         draws[1] += _clk() - t
 
@@ -97,11 +99,12 @@ def run_widget(step):
 
     def loop() -> dict:
         per_call = []
-        for _ in range(STEPS):
+        for i in range(STEPS):
             loss = step()
+            extra = {name: 1.0 / (i + k + 1) for k, name in enumerate(names)}  # lr, grad_norm, ... (floats)
             n = draws[0]
             t = _wall()
-            w.log(loss=loss)  # the tensor itself: converted once per frame, as the README recommends
+            w.log(loss=loss, **extra)  # the tensor itself: converted once per frame, as the README recommends
             if draws[0] == n:  # a call that drew a frame is counted by the frame's CPU time
                 per_call.append(_wall() - t)
         w.flush()  # the final frame is part of the run
@@ -178,6 +181,8 @@ VARIANTS = {
     "(b) LiveLossWidget, live": run_widget,
     "(c) livelossplot 0.6 update()+send()": run_livelossplot,
     "(d) naive bqplot, whole arrays per step": run_naive_bqplot,
+    "(e) LiveLossWidget, 10 metrics per step": lambda step: run_widget(step, metrics=10),
+    "(f) as (e), frames on the timer thread only": lambda step: run_widget(step, metrics=10, background=True),
 }
 
 

@@ -17,6 +17,7 @@ import time
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("BENCH_TRAIN_REPEATS", "7")
 
+import bench_budget  # noqa: E402
 import bench_frames  # noqa: E402
 import bench_log  # noqa: E402
 import bench_memory  # noqa: E402
@@ -70,6 +71,26 @@ def targets(log_m: dict, frame_m: dict, train_m: dict, mem_m: dict) -> str:
     return "\n".join(lines)
 
 
+def budget_targets(m: dict) -> str:
+    after = m["after"]
+    ten, fifty = after.get("10"), after.get("50")
+    lines = []
+    if ten:
+        lines.append(
+            f"- 10 series at 10^5 points: kernel frame <= 5 ms: {_check(ten['frame_ms'] <= 5)} - "
+            f"{ten['frame_ms']:.1f} ms (before: {m['before']['10']['frame_ms']:.1f} ms); <= 150 kB per frame: "
+            f"{_check(ten['max_bytes'] <= 150_000)} - median {ten['bytes']:,.0f} B, max {ten['max_bytes']:,.0f} B "
+            f"(before: {m['before']['10']['bytes']:,.0f} B)"
+        )
+    if fifty:
+        lines.append(
+            f"- 50 series: bytes per second within the budget ({fifty['rate']:,} B/s): "
+            f"{_check(fifty['bytes_per_s'] <= fifty['rate'] * 1.05)} - {fifty['bytes_per_s']:,.0f} B/s "
+            f"(before: {m['before']['50']['bytes_per_s']:,.0f} B/s)"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     out = os.environ.get("BENCH_OUT", os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"))
     started = time.time()
@@ -77,12 +98,13 @@ def main() -> None:
     print(desc, flush=True)
     sections, metrics = [], {}
     for name, mod in (("log", bench_log), ("frames", bench_frames), ("training", bench_training),
-                      ("memory", bench_memory)):
+                      ("memory", bench_memory), ("budget", bench_budget)):
         text, m = mod.run()
         print("\n" + text + "\n", flush=True)
         sections.append(text)
         metrics[name] = m
     summary = targets(metrics["log"], metrics["frames"], metrics["training"], metrics["memory"])
+    summary += "\n" + budget_targets(metrics["budget"])
     print(summary)
     with open(out, "w") as f:
         f.write("# Benchmark results\n\n")

@@ -44,7 +44,8 @@ class FrameOptions:
     log_y: bool = False
     x_axis: str = "step"
     max_points: int = DEFAULT_MAX_POINTS
-    readout_points: int = NOMINAL_PLOT_WIDTH // 2
+    #: hover readout points per series: each is a DOM element the browser re-renders every frame
+    readout_points: int = 64
     groups: Mapping[str, str] = field(default_factory=dict)
     #: per panel title, the visible x range ``(min, max)`` (either may be None) set by zooming
     x_ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)

@@ -67,6 +67,8 @@ class FrameLoop:
         self._lock = threading.Lock()  # one frame at a time
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
+        #: draw only on the timer thread, never inside ``poke`` (measured, see benchmarks/RESULTS.md section 3)
+        self.background = False
 
     @property
     def dirty(self) -> bool:
@@ -79,7 +81,7 @@ class FrameLoop:
 
     def poke(self, now: float) -> None:
         """Something changed at ``now`` (``time.monotonic()``): draw if a frame is due, else arm the timer."""
-        if now >= self.throttle.next_at:
+        if now >= self.throttle.next_at and not self.background:
             self.draw(blocking=False)
         elif self._timer is None:
             self._schedule(self.throttle.wait(now))
@@ -95,7 +97,9 @@ class FrameLoop:
             if not self._lock.acquire(blocking=blocking):
                 return
             try:
-                start = time.monotonic()
+                # the cost is this thread's CPU time: what drawing takes from the machine, not the time
+                # other processes (a busy browser on a small machine) take from us meanwhile
+                start = time.thread_time()
                 version = self._version()
                 result = self._paint(final)
                 if result:
@@ -103,8 +107,7 @@ class FrameLoop:
                 self.error = None  # a frame that did not fail clears the last error
                 more = result == PARTIAL
                 self.drawn_version = -1 if more else version
-                end = time.monotonic()
-                self.throttle.sent(end, end - start)
+                self.throttle.sent(time.monotonic(), time.thread_time() - start)
             except Exception as exc:  # drawing must never break the training loop
                 self.error = exc
                 if not self._warned:
