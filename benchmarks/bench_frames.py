@@ -47,10 +47,14 @@ def frames_at(n: int) -> dict:
     timed = time_frames(w, FRAMES, lambda i: w.history.load("loss", [n + i], [0.0], [0.0], [0.5]))
     build_t, total_t, sent = timed["build"], timed["total"], timed["bytes"]
     lines = {"raw": len(marks.raw.x), "smoothed": len(marks.smooth.x), "readout": len(marks.readout.x)}
-    # each line sends x and y as float64: 16 bytes per point
+
+    def wire(a) -> int:  # bytes bqplot sends for an array (int64 goes as int32)
+        a = np.asarray(a)
+        return len(a) * (4 if a.dtype == np.int64 else a.dtype.itemsize)
+
     return {
         "n": n, "cold_ms": cold * 1e3, "build_ms": median(build_t) * 1e3, "total_ms": median(total_t) * 1e3,
-        "bytes": median(sent), "lines": lines, "max_line_bytes": 16 * max(lines["raw"], lines["smoothed"]),
+        "bytes": median(sent), "lines": lines, "max_line_bytes": max(wire(m.x) + wire(m.y) for m in (marks.raw, marks.smooth)),
         "pyramid_bytes_per_point": builder.track("loss").nbytes / n,
     }
 
