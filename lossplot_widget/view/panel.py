@@ -120,7 +120,9 @@ class Panel:
         )
         self.header = widgets.Button(
             description=f"\u25be {title}", tooltip=f"fold the {title} panel away (nothing is sent while folded)",
-            layout=widgets.Layout(width="auto", max_width="100%", height="26px", margin="0 0 0 52px"),
+            layout=widgets.Layout(
+                width="auto", max_width="100%", height="26px", margin="0 0 0 52px", align_self="flex-start"
+            ),
             style={"button_color": "transparent", "font_weight": "bold"}, _dom_classes=["lossplot-panel-title"],
         )
         self.header.on_click(lambda _: on_toggle(title))
