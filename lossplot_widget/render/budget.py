@@ -88,8 +88,3 @@ class FrameBudget(Generic[K]):
             self.tokens = max(self.tokens - sum(sent.values()), -float(self.frame_bytes))
         for unit in sent:
             self.drawn_at[unit] = now
-
-    def forget(self, alive: set[K]) -> None:
-        """Drop the record of units that are gone."""
-        for unit in [u for u in self.drawn_at if u not in alive]:
-            del self.drawn_at[unit]

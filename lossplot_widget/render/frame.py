@@ -115,5 +115,7 @@ class Frame:
     layout: list[str] = field(default_factory=list)
     #: panels the filter leaves out
     filtered: frozenset[str] = frozenset()
+    #: False when the filter is not a valid regex (it is matched as plain text)
+    filter_valid: bool = True
     #: changed series a frame budget left for later frames
     deferred: int = 0

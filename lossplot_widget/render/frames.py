@@ -107,12 +107,14 @@ class FrameBuilder:
                     run_stats[name] = stats[(run.name, name)] = h[name].stats()
                     names.setdefault(name)
             summaries.append(summarize(run, run_stats, run.name in options.hidden))
-        match, _ = panel_matcher(options.panel_filter)
+        match, filter_valid = panel_matcher(options.panel_filter)
         layout = assign_panels(list(names), options.groups)
         shown = {t: m for t, m in layout.items() if match(t, m) and t not in options.collapsed}
-        wanted = {(r.name, m) for r in runs if r.name not in options.hidden for ms in shown.values() for m in ms
-                  if (r.name, m) in stats}
-        build, deferred = self._choose(runs, wanted, options, choose)
+        by_name = {r.name: r for r in runs}
+        # the series drawn, in panel order (the budget's order for ties)
+        wanted = [(r.name, m) for ms in shown.values() for r in runs if r.name not in options.hidden for m in ms
+                  if (r.name, m) in stats]
+        build, deferred = self._choose(by_name, wanted, options, choose)
         drawn: dict[SeriesKey, SeriesFrame] = {}
         for run in runs:
             keys = [k for k in build if k[0] == run.name]
@@ -124,8 +126,9 @@ class FrameBuilder:
                 bounds = epoch_step_bounds(h) if options.x_axis == "epoch" else {}
                 for _, name in keys:
                     drawn[(run.name, name)] = self._series_frame(run, h[name], options, bounds)
-        by_name = {r.name: r for r in runs}
-        for key in wanted - drawn.keys():  # unchanged, or changed and left for a later frame: the last frame
+        for key in wanted:  # unchanged, or changed and left for a later frame: the last frame
+            if key in drawn:
+                continue
             last = self._last.get((by_name[key[0]], key[1]))
             if last is not None:
                 last[1].fresh = False
@@ -135,29 +138,25 @@ class FrameBuilder:
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
         style_panels(panels, comparing, {r.name: r.index for r in runs})
         return Frame(panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
-                     comparing=comparing, layout=list(layout), deferred=deferred,
+                     comparing=comparing, layout=list(layout), deferred=deferred, filter_valid=filter_valid,
                      filtered=frozenset(layout) - set(shown) - options.collapsed)
 
     def _choose(
-        self, runs: list[Run], wanted: set[SeriesKey], options: FrameOptions, choose: Chooser | None
+        self, by_name: Mapping[str, Run], wanted: list[SeriesKey], options: FrameOptions, choose: Chooser | None
     ) -> tuple[set[SeriesKey], int]:
         """Of the ``wanted`` series, those to build now (every changed one, or ``choose``'s pick of them),
         and how many changed ones wait."""
         changed: list[tuple[SeriesKey, int]] = []
-        for run in runs:
-            h = run.history
-            for name in h.names:
-                key = (run.name, name)
-                if key not in wanted:
-                    continue
-                s = h[name]
-                last = self._last.get((run, name))
-                if last is not None and last[0] == self._signature(run, s, options):
-                    continue
-                n = len(s)
-                points = last[1].points if last is not None else (
-                    2 * min(n, options.max_points) + min(n, options.readout_points))
-                changed.append((key, WIRE_BYTES_PER_POINT * points))
+        for key in wanted:
+            run = by_name[key[0]]
+            s = run.history[key[1]]
+            last = self._last.get((run, key[1]))
+            if last is not None and last[0] == self._signature(run, s, options):
+                continue
+            n = len(s)
+            points = last[1].points if last is not None else (
+                2 * min(n, options.max_points) + min(n, options.readout_points))
+            changed.append((key, WIRE_BYTES_PER_POINT * points))
         if choose is None or not changed:
             return {k for k, _ in changed}, 0
         chosen = set(choose(changed))
@@ -208,11 +207,7 @@ class FrameBuilder:
     ) -> SeriesFrame:
         title = panel_title(s.name, options.groups)
         key = (run, s.name)
-        signature = self._signature(run, s, options)
-        last = self._last.get(key)
-        if last is not None and last[0] == signature:
-            last[1].fresh = False
-            return last[1]
+        signature = self._signature(run, s, options)  # under the lock: what the arrays below are made of
         weight = float(options.smoothing)
         track = self._tracks.get(key)
         if track is None:
@@ -253,8 +248,7 @@ class FrameBuilder:
         dx, dy = line(track.raw, options.max_points if smooth is None else max(16, options.max_points // 2))
         sx, sy = line(smooth, options.max_points)
         # the hover readout: evenly spaced points of the line drawn at full opacity (no third select)
-        rx, ry = _subsample(sx, sy, options.readout_points) if smooth is not None else _subsample(
-            dx, dy, options.readout_points)
+        rx, ry = _subsample(*((sx, sy) if smooth is not None else (dx, dy)), options.readout_points)
         hidden = track.raw.nonpositive if log else 0
         sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name)
         self._last[key] = (signature, sf)

@@ -95,7 +95,6 @@ class Panel:
         self, title: str, x_label: str, height: str, on_toggle: Callable[[str], None] = lambda title: None
     ) -> None:
         self.title = title
-        self.collapsed = False
         self.x_scale = bqplot.LinearScale()
         self.lin_scale = bqplot.LinearScale()
         self.log_scale = bqplot.LogScale()
@@ -133,9 +132,8 @@ class Panel:
 
     def set_collapsed(self, collapsed: bool) -> None:
         """Fold the figure away (only the header stays) or show it again."""
-        if collapsed == self.collapsed:
+        if collapsed == (self.figure.layout.display == "none"):
             return
-        self.collapsed = collapsed
         self.figure.layout.display = "none" if collapsed else None
         arrow, verb = ("\u25b8", "show") if collapsed else ("\u25be", "fold away")
         self.header.description = f"{arrow} {self.title}"

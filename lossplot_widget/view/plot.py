@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ..core.grouping import panel_matcher
 from ..core.progress import ProgressState
 from ..render.frames import Frame, FrameOptions, SeriesKey
 from .closing import close_tree
@@ -124,7 +123,7 @@ class PlotView:
             order = {t: i for i, t in enumerate(frame.layout)}
             ordered = sorted(self.panels.values(), key=lambda p: order.get(p.title, len(order)))
             self.panel_box.children = [p.box for p in ordered]
-        if not panel_matcher(options.panel_filter)[1]:
+        if not frame.filter_valid:
             notes = [*notes, f"the filter {html.escape(options.panel_filter)!r} is not a regular expression: "
                      "panels are matched by its text"]
         html_notes = render_notes(frame, notes)

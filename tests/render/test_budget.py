@@ -47,9 +47,3 @@ def test_final_and_unlimited_choose_everything():
     assert b.choose(changed, now=0.0, final=True) == ["a", "b", "c"]
     assert FrameBudget(frame_bytes=0, bytes_per_second=0).choose(changed, now=0.0) == ["a", "b", "c"]
 
-
-def test_forget_drops_gone_units():
-    b = FrameBudget()
-    b.spent({"a": 1, "b": 1}, now=0.0)
-    b.forget({"a"})
-    assert list(b.drawn_at) == ["a"]
