@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= torch,keras,lightning,jax,transformers,notebooks,follow,test
+EXTRAS ?= torch,keras,lightning,jax,transformers,notebooks,follow,landscape,test
 # Keras' TensorFlow backend is tested from a second venv (TensorFlow beside torch and JAX would fight over numpy)
 TF_VENV ?= .venv-tf
 TENSORFLOW ?= tensorflow-cpu==2.21.0

@@ -44,7 +44,8 @@ def contour_lines(
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     for level in levels:
-        for piece in gen.lines(float(level)):
+        for line in gen.lines(float(level)):
+            piece = np.asarray(line, dtype=float)
             xs += [piece[:, 0], np.array([np.nan])]
             ys += [piece[:, 1], np.array([np.nan])]
     if not xs:

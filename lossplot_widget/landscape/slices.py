@@ -71,7 +71,7 @@ class Slice:
 
     def to_numpy(self) -> dict[str, Any]:
         """Plain numpy arrays and numbers (``kind``, ``step``, ``x``, ``y``, ``values``, ``path``, ...)."""
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -117,7 +117,7 @@ def plan(
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    center = {k: v for k, v in params.items()}
+    center = dict(params)
     flat_c = flatten(center).float()
     snaps, steps = trajectory.snapshots, np.asarray(trajectory.steps, dtype=np.int64)
     if kind == "1d":

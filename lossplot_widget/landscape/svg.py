@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -72,10 +73,10 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
             y0, y1 = y0 - 0.5, y1 + 0.5
     x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
 
-    def px(v: np.ndarray) -> np.ndarray:
+    def px(v: Any) -> Any:
         return LEFT + (np.asarray(v, float) - x0) / (x1 - x0) * pw
 
-    def py(v: np.ndarray) -> np.ndarray:
+    def py(v: Any) -> Any:
         return TOP + ph - (np.asarray(v, float) - y0) / (y1 - y0) * ph
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lossplot-landscape-static" width="{W}" height="{H}" '
@@ -91,8 +92,9 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
         gx, gy = px(edges_x), py(edges_y)
         for i in range(len(s.y)):
             for j in range(len(s.x)):
-                body.append(f'<rect class="cell" x="{gx[j]:.1f}" y="{gy[i + 1]:.1f}" width="{gx[j + 1] - gx[j] + 0.3:.1f}" '
-                            f'height="{gy[i] - gy[i + 1] + 0.3:.1f}" fill="{colors[i * len(s.x) + j]}"/>')
+                body.append(f'<rect class="cell" x="{gx[j]:.1f}" y="{gy[i + 1]:.1f}" '
+                            f'width="{gx[j + 1] - gx[j] + 0.3:.1f}" height="{gy[i] - gy[i + 1] + 0.3:.1f}" '
+                            f'fill="{colors[i * len(s.x) + j]}"/>')
         cx, cy = contour_lines(s.x, s.y, z, contour_levels(z))
         body += _poly(px(cx), py(cy), 'stroke="white" stroke-opacity="0.6" stroke-width="1"')
         if len(s.path):
@@ -102,7 +104,8 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
             yy = TOP + ph - frac * ph
             out.append(f'<rect x="{W - RIGHT + 12}" y="{yy - ph / 4:.1f}" width="10" height="{ph / 4:.1f}" '
                        f'fill="{viridis(np.array([frac]))[0]}"/>' if k else "")
-            out.append(f'<text x="{W - RIGHT + 26}" y="{yy + 4:.1f}" font-size="10">{lo + frac * (hi - lo):.3g}</text>')
+            label = f"{lo + frac * (hi - lo):.3g}"
+            out.append(f'<text x="{W - RIGHT + 26}" y="{yy + 4:.1f}" font-size="10">{label}</text>')
         cur_y = py(s.current[1])
     else:
         body += _poly(px(s.x), py(s.values), f'stroke="{TRAIN_COLOR}" stroke-width="2"')
@@ -111,9 +114,10 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
         sx, sy = px(s.start[0]), py(np.interp(s.start[0], s.x, s.values))
         cur_y = py(s.center_loss)
         for t in np.linspace(y0, y1, 5):
-            out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" font-size="10">{t:.3g}</text>')
-    body.append(f'<path d="M{sx - 5:.1f},{sy:.1f} L{sx:.1f},{sy - 5:.1f} L{sx + 5:.1f},{sy:.1f} L{sx:.1f},{sy + 5:.1f} Z" '
-                'fill="white" stroke="black"/>')
+            out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" '
+                       f'font-size="10">{t:.3g}</text>')
+    diamond = f"M{sx - 5:.1f},{sy:.1f} L{sx:.1f},{sy - 5:.1f} L{sx + 5:.1f},{sy:.1f} L{sx:.1f},{sy + 5:.1f} Z"
+    body.append(f'<path d="{diamond}" fill="white" stroke="black"/>')
     cx0 = float(px(s.current[0]))
     body.append(f'<path d="M{cx0 - 6:.1f},{cur_y:.1f} H{cx0 + 6:.1f} M{cx0:.1f},{cur_y - 6:.1f} V{cur_y + 6:.1f}" '
                 f'stroke="{PATH_COLOR}" stroke-width="3"/>')
@@ -122,10 +126,12 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
     out.append("</g>")
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
     for t in np.linspace(x0, x1, 5):
-        out.append(f'<text x="{float(px(t)):.1f}" y="{TOP + ph + 14}" text-anchor="middle" font-size="10">{t:.3g}</text>')
+        out.append(f'<text x="{float(px(t)):.1f}" y="{TOP + ph + 14}" text-anchor="middle" '
+                   f'font-size="10">{t:.3g}</text>')
     if s.y is not None:
         for t in np.linspace(y0, y1, 5):
-            out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" font-size="10">{t:.3g}</text>')
+            out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" '
+                       f'font-size="10">{t:.3g}</text>')
     xl, yl = axis_labels(s)
     out.append(f'<text x="{LEFT + pw / 2}" y="{H - 8}" text-anchor="middle" font-size="11">{escape(xl)}</text>')
     out.append(f'<text transform="translate(14,{TOP + ph / 2}) rotate(-90)" text-anchor="middle" '

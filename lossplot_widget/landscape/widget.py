@@ -134,10 +134,11 @@ class LandscapeWidget(widgets.VBox):
 
     @traitlets.observe("kind")
     def _kind_changed(self, change: Mapping[str, Any]) -> None:
-        if getattr(self, "_view", None) is None:
+        old = getattr(self, "_view", None)
+        if old is None:
             return
         self.worker.wait()
-        self._view.close()
+        old.close()
         self._view = LandscapeView(self.kind, self.log_color, *self._size)
         self.children = self._view.children
         self._planned_at, self._plane, self.latest = None, None, None
@@ -152,10 +153,11 @@ class LandscapeWidget(widgets.VBox):
 
     @traitlets.observe("log_color")
     def _log_color_changed(self, change: Mapping[str, Any]) -> None:
-        if getattr(self, "_view", None) is not None:
-            self._view.log_color = self.log_color
+        view = getattr(self, "_view", None)
+        if view is not None:
+            view.log_color = self.log_color
             if self.latest is not None:
-                self._view.show(self.latest)
+                view.show(self.latest)
 
     # ------------------------------------------------------------- training side
     def _flat_params(self) -> torch.Tensor:
@@ -187,7 +189,8 @@ class LandscapeWidget(widgets.VBox):
         if self.kind == "pca" and len(self.trajectory) < 2:
             if not quiet:
                 raise ValueError("the PCA plane needs the path: call track() for some steps first")
-            self._view.progress(f"PCA plane: waiting for the path ({len(self.trajectory)} snapshot so far)")
+            if self._view is not None:
+                self._view.progress(f"PCA plane: waiting for the path ({len(self.trajectory)} snapshot so far)")
             return None
         params = LossSurface.params_of(self._model)
         buffers = LossSurface.buffers_of(self._model)

@@ -147,6 +147,7 @@ class SliceWorker:
                 if self._closed:
                     return
                 job, self._pending, self._running = self._pending, None, True
+            assert job is not None
             try:
                 with self._eval_lock:
                     result = evaluate_job(self.surface, job, self.on_progress, self._pause)

@@ -140,3 +140,13 @@ def test_close_leaves_no_comm_open(recorder):
     closed = {m["comm_id"] for m in recorder.messages if m["msg_type"] == "comm_close"}
     assert opened - closed == set()
     assert not scape.worker._thread.is_alive()
+
+
+def test_importing_the_landscape_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; import lossplot_widget.landscape as m; from lossplot_widget.landscape import slices, svg, view; "
+            "print('torch' in sys.modules, m.__all__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False ['LandscapeWidget', 'Slice']"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from _frameworks import require
 
 torch = require("torch")
