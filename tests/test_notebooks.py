@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from _frameworks import require
 
@@ -253,3 +254,78 @@ def test_dashboard_stop_button_ends_training_early(dashboard_run: Run) -> None:
         assert r["stopped"] is True
         assert 0 < r["epochs_run"] < r["epochs"] == 2000
         assert r["seconds"] < 10
+
+
+# ------------------------------------------------------------ 04 loss landscape
+@pytest.fixture(scope="module")
+def landscape_run() -> Run:
+    return run_notebook("04_loss_landscape.ipynb", """
+_probe.update(
+    initial_loss=initial_loss, final_loss=final_loss, live_slices=list(live_slices), steps=step,
+    line_x=line_slice.x.tolist(), line_values=line_slice.values.tolist(), line_val=line_slice.val_values.tolist(),
+    monotonic=monotonic,
+    path=path_slice.path.tolist(), path_start=list(path_slice.start), explained=list(path_slice.explained),
+    path_center=path_slice.center_loss, path_grid=[path_slice.x.tolist(), path_slice.y.tolist()],
+    snapshots=len(path.trajectory), plane_center=plane_slice.center_loss, plane_probe=probe_loss(net),
+    plane_shape=list(plane_slice.values.shape), plane_centre_value=float(plane_slice.values[RES // 2, RES // 2]),
+    runs={str(k): v for k, v in runs.items()}, sharper=sharper, res=RES,
+)
+""")
+
+
+def test_landscape_notebook_runs_clean_and_fast(landscape_run: Run) -> None:
+    assert_clean(landscape_run)
+    assert landscape_run.seconds < 60
+    svgs = [o for o in landscape_run.outputs("display_data") if "image/svg+xml" in o.data
+            and "lossplot-landscape-static" in o.data["image/svg+xml"]]
+    # the plane displayed on its own leaves its static picture (widgets inside an HBox have none, as for
+    # LiveLossWidget: the box's output is the box's)
+    assert len(svgs) == 1 and "2-D filter-normalized slice" in svgs[0].data["image/svg+xml"]
+
+
+def test_landscape_slices_were_drawn_live_during_training(landscape_run: Run) -> None:
+    p = landscape_run.probe
+    # every=50 steps over ~190 steps: the line and the plane were recomputed while the loop ran
+    assert p["live_slices"][0] >= 3 and p["live_slices"][1] >= 2, p["live_slices"]
+
+
+def test_landscape_line_runs_from_the_initial_to_the_trained_network(landscape_run: Run) -> None:
+    p = landscape_run.probe
+    x, v = np.array(p["line_x"]), np.array(p["line_values"])
+    assert x[0] == pytest.approx(-0.5) and x[-1] == pytest.approx(1.5)
+    assert v[np.argmin(abs(x))] == pytest.approx(p["initial_loss"], rel=1e-5)
+    assert v[np.argmin(abs(x - 1))] == pytest.approx(p["final_loss"], rel=1e-5)
+    assert p["final_loss"] < 0.5 * p["initial_loss"]
+    inside = (x >= 0) & (x <= 1)
+    assert p["monotonic"] == bool(np.all(np.diff(v[inside]) < 0))  # the printed verdict is what the data says
+    assert len(p["line_val"]) == len(x)
+
+
+def test_landscape_pca_path_starts_at_the_initial_weights(landscape_run: Run) -> None:
+    p = landscape_run.probe
+    path = np.array(p["path"])
+    assert len(path) == p["snapshots"] >= 10
+    assert np.allclose(path[0], p["path_start"], atol=1e-6)
+    assert 0.5 < p["explained"][0] <= 1 and p["explained"][0] > p["explained"][1] > 0
+    assert sum(p["explained"]) <= 1 + 1e-6
+    gx, gy = p["path_grid"]
+    assert gx[0] < path[:, 0].min() and gx[-1] > path[:, 0].max() and gy[0] < path[:, 1].min() <= path[:, 1].max() < gy[-1]
+    assert p["path_center"] == pytest.approx(p["final_loss"], rel=1e-5)
+
+
+def test_landscape_centre_of_the_slice_is_the_models_loss(landscape_run: Run) -> None:
+    p = landscape_run.probe
+    assert p["plane_shape"] == [p["res"], p["res"]]
+    assert p["plane_center"] == pytest.approx(p["plane_probe"], rel=1e-6)
+    assert p["plane_centre_value"] == pytest.approx(p["plane_probe"], rel=1e-5)  # the grid's middle point
+
+
+def test_landscape_small_and_large_batch_reach_the_same_loss(landscape_run: Run) -> None:
+    runs = landscape_run.probe["runs"]
+    small, large = runs["32"], runs["1000"]
+    target = 0.2  # TARGET in fast mode
+    assert small["train_loss"] <= target and large["train_loss"] <= target
+    assert large["steps"] < small["steps"] / 5
+    for r in (small, large):
+        assert np.isfinite(r["sharpness"]) and r["sharpness"] > 0  # the centre is a minimum of the slice
+    assert landscape_run.probe["sharper"] == (1000 if large["sharpness"] > small["sharpness"] else 32)

@@ -8,8 +8,8 @@ read while they change or written at all: the caller hands in copies taken betwe
 
 Points are evaluated in chunks. ``method="vmap"`` batches a chunk with ``torch.func.vmap`` (one
 parameter copy per point of the chunk, so a chunk holds ``memory`` bytes of parameters at most);
-``"loop"`` runs one forward pass per point; ``"auto"`` (the default) times both on the first chunk
-and keeps the faster (on this project's 2-core CPU the loop wins for an MLP; on a GPU vmap does).
+``"loop"`` runs one forward pass per point; ``"auto"`` (the default) times both on the first chunks
+and keeps the faster (on this project's 2-core CPU the loop wins for an MLP; on a GPU vmap should).
 
 >>> import torch
 >>> net = torch.nn.Linear(2, 1)
@@ -86,6 +86,9 @@ class LossSurface:
         self.n_params = sum(p.numel() for p in self.model.parameters())
         self.chunk = int(max(1, min(512, memory // max(1, 4 * self.n_params))))
         self.method = method
+        #: seconds one chunk should take (the pause a training step sees when chunks run between steps)
+        self.target_seconds = 0.02
+        self._per_point: dict[str, float] = {}  # measured seconds per point, by method
         self._torch = torch
 
     @staticmethod
@@ -126,29 +129,35 @@ class LossSurface:
         self, points: torch.Tensor | np.ndarray, center: Tensors, directions: Sequence[Tensors],
         buffers: Tensors, which: str = "train",
     ) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield ``(start, losses)`` chunk by chunk for the ``(K, len(directions))`` coefficients ``points``."""
+        """Yield ``(start, losses)`` chunk by chunk for the ``(K, len(directions))`` coefficients ``points``.
+
+        A chunk is sized to take about ``target_seconds`` (measured on the chunks before; at most
+        ``chunk`` points, the memory bound). Gradients are off inside each chunk only: between chunks
+        the caller's thread is as it was (it may be the training loop).
+        """
         torch = self._torch
         dtype = next(iter(center.values())).dtype
         pts = torch.as_tensor(points, dtype=dtype).to(self.device)
         if pts.ndim != 2 or pts.shape[1] != len(directions):
             raise ValueError(f"points must be (K, {len(directions)}), got {tuple(pts.shape)}")
         start = 0
-        with torch.no_grad():
-            if self.method == "auto" and len(pts) >= 2:
-                k = max(1, min(self.chunk, len(pts) // 2, 32))
-                timed = {}
-                for m, part in (("vmap", pts[:k]), ("loop", pts[k:2 * k])):
-                    t0 = time.perf_counter()
-                    out = self._chunk(m, part, center, directions, buffers, which)
-                    timed[m] = time.perf_counter() - t0
-                    yield start, out.double().cpu().numpy()
-                    start += len(part)
-                self.method = min(timed, key=timed.__getitem__)
-            method = "loop" if self.method == "auto" else self.method
-            while start < len(pts):
-                part = pts[start:start + self.chunk]
-                yield start, self._chunk(method, part, center, directions, buffers, which).double().cpu().numpy()
-                start += len(part)
+        while start < len(pts):
+            if self.method == "auto" and len(pts) - start >= 2:
+                method, size = ("vmap", 4) if "vmap" not in self._per_point else ("loop", 4)
+            else:
+                method = "loop" if self.method == "auto" else self.method
+                per = self._per_point.get(method)
+                size = 4 if per is None else int(self.target_seconds / max(per, 1e-9))
+            size = max(1, min(size, self.chunk, len(pts) - start))
+            part = pts[start:start + size]
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                out = self._chunk(method, part, center, directions, buffers, which).double().cpu().numpy()
+            self._per_point[method] = (time.perf_counter() - t0) / len(part)
+            if self.method == "auto" and len(self._per_point) == 2:
+                self.method = min(self._per_point, key=self._per_point.__getitem__)
+            yield start, out
+            start += len(part)
 
     def values(self, points: torch.Tensor | np.ndarray, center: Tensors, directions: Sequence[Tensors],
                buffers: Tensors, which: str = "train") -> np.ndarray:

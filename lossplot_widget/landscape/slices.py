@@ -4,7 +4,7 @@ Three kinds, after Li et al. 2018 and Goodfellow et al. 2015:
 
 ``"1d"``
     The line ``w0 + a * (w - w0)`` from the initial weights ``w0`` (``a = 0``) through the current
-    ones ``w`` (``a = 1``), extended by ``span / 2`` past both ends.
+    ones ``w`` (``a = 1``), extended by ``span / 2`` past both ends (both ends are grid points).
 ``"2d"``
     The plane ``w + a * d1 + b * d2`` around the current weights, ``d1, d2`` filter-normalized
     Gaussian directions (the same seed every time, rescaled to the current weights), ``a, b`` in
@@ -31,7 +31,7 @@ from .trajectory import Plane, Trajectory, pca_plane, project
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["KINDS", "Job", "Slice", "flatten", "plan"]
+__all__ = ["KINDS", "Job", "Slice", "flatten", "line_grid", "plan"]
 
 KINDS = ("1d", "2d", "pca")
 Tensors = Mapping[str, "torch.Tensor"]
@@ -103,6 +103,22 @@ class Job:
         )
 
 
+def line_grid(resolution: int, span: float) -> np.ndarray:
+    """About ``resolution`` evenly spaced points from ``-span/2`` to ``1 + span/2`` with 0 and 1 among them.
+
+    >>> line_grid(21, 1.0)[[0, 5, 15, -1]].round(6).tolist()
+    [-0.5, 0.0, 1.0, 1.5]
+    >>> g = line_grid(51, 1.0); len(g), g[0], g[-1]
+    (49, -0.5, 1.5)
+    """
+    guess = max(1, round((resolution - 1) / (1 + span)))  # intervals between 0 and 1
+    # the nearest count of intervals for which the ends fall on the grid too (else the nearest grid point)
+    near = sorted(range(max(1, guess - 3), guess + 4), key=lambda m: abs(m - guess))
+    inner = next((m for m in near if abs(span / 2 * m - round(span / 2 * m)) < 1e-9), guess)
+    outer = round(span / 2 * inner)
+    return np.arange(-outer, inner + outer + 1) / inner
+
+
 def _grid(ax: np.ndarray, ay: np.ndarray) -> np.ndarray:
     gx, gy = np.meshgrid(ax, ay)  # rows follow y, columns x: the layout of a HeatMap's color
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
@@ -122,13 +138,13 @@ def plan(
     snaps, steps = trajectory.snapshots, np.asarray(trajectory.steps, dtype=np.int64)
     if kind == "1d":
         d = {k: params[k] - initial[k] for k in params}
-        ax = np.linspace(-span / 2, 1 + span / 2, resolution)
+        ax = line_grid(resolution, span)
         flat_d = flatten(d).float()
         norm2 = float(flat_d @ flat_d)
         flat_0 = flatten(initial).float()
         path = np.array([float((s.to(flat_d.device) - flat_0) @ flat_d) / norm2 if norm2 > 0 else 0.0
                          for s in snaps])[:, None] if snaps else np.zeros((0, 1))
-        job = Job(kind, step, ax[:, None], dict(initial), [d], dict(buffers), (resolution,), (ax,),
+        job = Job(kind, step, ax[:, None], dict(initial), [d], dict(buffers), (len(ax),), (ax,),
                   (1.0,), (0.0,), path, steps)
         return job, previous
     plane = None

@@ -59,7 +59,7 @@ class LandscapeWidget(widgets.VBox):
         The trajectory: a float32 CPU copy of the parameters every ``snapshot_every`` steps, at most
         ``max_snapshots`` of them (then thinned to every other one).
     budget : float
-        Share of wall time the background evaluation may take (default 5%, plus a 1 s burst).
+        Share of wall time evaluation may take (default 5%, plus a 0.5 s burst for the first slice).
     log_color : bool
         Colour (and contour) by log10 of the loss.
     seed : int
@@ -68,6 +68,9 @@ class LandscapeWidget(widgets.VBox):
         Give biases and normalization parameters a direction too (zero by default, as in the paper).
     method : {"auto", "vmap", "loop"}
         How grid points are batched (see :class:`~lossplot_widget.landscape.evaluate.LossSurface`).
+    mode : {"steps", "thread"}
+        Where slices are evaluated: in ``track()``, a ~20 ms chunk at a time when the budget allows
+        (the default), or on a background thread (see :mod:`lossplot_widget.landscape.worker`).
 
     Examples
     --------
@@ -93,7 +96,8 @@ class LandscapeWidget(widgets.VBox):
         val_batch: Sequence[Any] | None = None, kind: str = "2d", resolution: int | None = None,
         span: float = 1.0, every: int = 100, snapshot_every: int = 10, max_snapshots: int = 200,
         budget: float = 0.05, log_color: bool = False, seed: int = 0, include_1d: bool = False,
-        method: str = "auto", memory: int = 64 * 2**20, height: str = "380px", width: str = "460px",
+        method: str = "auto", memory: int = 64 * 2**20, mode: str = "steps",
+        height: str = "380px", width: str = "460px",
         **kwargs: Any,
     ) -> None:
         self._model = model
@@ -112,7 +116,7 @@ class LandscapeWidget(widgets.VBox):
         self.latest: Slice | None = None
         self._version = 0
         self._view: LandscapeView | None = None
-        self.worker = SliceWorker(self.surface, self._done, self._progress, budget, on_error=self._failed)
+        self.worker = SliceWorker(self.surface, self._done, self._progress, budget, on_error=self._failed, mode=mode)
         if resolution is None:
             resolution = 51 if kind == "1d" else 21
         if not span > 0:
@@ -166,8 +170,9 @@ class LandscapeWidget(widgets.VBox):
         return torch.cat([p.detach().reshape(-1) for p in self._model.parameters()])
 
     def track(self, step: int | None = None) -> None:
-        """Call once per training step (after ``optimizer.step()``): records the path and, every
-        ``every`` steps, hands the background thread a new slice around the current weights."""
+        """Call once per training step (after ``optimizer.step()``): records the path, every ``every``
+        steps asks for a new slice around the current weights, and evaluates a chunk of it if the
+        budget allows (``mode="steps"``)."""
         if step is None:
             step = self._step + 1
         elif step <= self._step and self._step > 0:
@@ -177,13 +182,20 @@ class LandscapeWidget(widgets.VBox):
                 self._warned_step = True
             step = self._step + 1
         self._step = int(step)
+        t0 = time.perf_counter()
+        worked = False
         if self.trajectory.due(self._step):
             self.trajectory.add(self._step, self._flat_params())
+            worked = True
         due = self._planned_at is None or self._step - self._planned_at >= self.every
         if due and not self.worker.busy:
             job = self._plan(self._step, quiet=True)
+            worked = True
             if job is not None:
                 self.worker.submit(job)
+        if worked:  # snapshots and planning (a PCA of the path) count against the budget too
+            self.worker.charge(time.perf_counter() - t0)
+        self.worker.poll()
 
     def _plan(self, step: int, quiet: bool = False) -> Job | None:
         if self.kind == "pca" and len(self.trajectory) < 2:
@@ -209,7 +221,8 @@ class LandscapeWidget(widgets.VBox):
         return result
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the background thread has no slice to compute (False if ``timeout`` passed)."""
+        """Finish the slice under way (False if ``timeout`` passed first): ``mode="steps"`` computes the
+        rest here, unthrottled; ``"thread"`` waits for the thread."""
         return self.worker.wait(timeout)
 
     def to_numpy(self) -> dict[str, Any]:
