@@ -12,7 +12,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 from _common import install_recording_comm, machine, median, table
 
 OUT = Path(__file__).with_name("RESULTS_landscape.md")

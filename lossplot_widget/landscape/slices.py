@@ -108,7 +108,7 @@ def line_grid(resolution: int, span: float) -> np.ndarray:
 
     >>> line_grid(21, 1.0)[[0, 5, 15, -1]].round(6).tolist()
     [-0.5, 0.0, 1.0, 1.5]
-    >>> g = line_grid(51, 1.0); len(g), g[0], g[-1]
+    >>> g = line_grid(51, 1.0); len(g), float(g[0]), float(g[-1])
     (49, -0.5, 1.5)
     """
     guess = max(1, round((resolution - 1) / (1 + span)))  # intervals between 0 and 1

@@ -23,7 +23,7 @@ from .contours import contour_levels, contour_lines
 from .slices import Slice
 from .view import PATH_COLOR, TRAIN_COLOR, VAL_COLOR, axis_labels, color_values, title_of
 
-__all__ = ["slice_to_svg", "viridis"]
+__all__ = ["nice_ticks", "slice_to_svg", "viridis"]
 
 W, H = 460, 380
 LEFT, RIGHT, TOP, BOTTOM = 62, 84, 40, 48
@@ -47,6 +47,22 @@ def viridis(t: np.ndarray) -> list[str]:
         r, g, b = _VIRIDIS[i] + (pos - i) * (_VIRIDIS[i + 1] - _VIRIDIS[i])
         out.append(f"#{int(r):02x}{int(g):02x}{int(b):02x}")
     return out
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values inside ``[lo, hi]`` (steps of 1, 2 or 5 times a power of ten).
+
+    >>> nice_ticks(-5.46, 1.09)
+    [-5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0]
+    """
+    if not hi > lo:
+        return [lo]
+    raw = (hi - lo) / count
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.7)
+    first = np.ceil(lo / step - 1e-9) * step
+    ticks = np.arange(first, hi + step * 1e-9, step)
+    return [float(round(t / step) * step) + 0.0 for t in ticks]
 
 
 def _poly(xs: np.ndarray, ys: np.ndarray, attrs: str) -> list[str]:
@@ -90,22 +106,27 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
         edges_x = np.concatenate([[x0], (s.x[1:] + s.x[:-1]) / 2, [x1]])
         edges_y = np.concatenate([[y0], (s.y[1:] + s.y[:-1]) / 2, [y1]])
         gx, gy = px(edges_x), py(edges_y)
+        body.append('<g shape-rendering="crispEdges">')
         for i in range(len(s.y)):
             for j in range(len(s.x)):
                 body.append(f'<rect class="cell" x="{gx[j]:.1f}" y="{gy[i + 1]:.1f}" '
                             f'width="{gx[j + 1] - gx[j] + 0.3:.1f}" height="{gy[i] - gy[i + 1] + 0.3:.1f}" '
                             f'fill="{colors[i * len(s.x) + j]}"/>')
+        body.append("</g>")
         cx, cy = contour_lines(s.x, s.y, z, contour_levels(z))
         body += _poly(px(cx), py(cy), 'stroke="white" stroke-opacity="0.6" stroke-width="1"')
         if len(s.path):
             body += _poly(px(s.path[:, 0]), py(s.path[:, 1]), f'stroke="{PATH_COLOR}" stroke-width="2"')
         sx, sy = px(s.start[0]), py(s.start[1])
-        for k, frac in enumerate(np.linspace(0, 1, 5)):
-            yy = TOP + ph - frac * ph
-            out.append(f'<rect x="{W - RIGHT + 12}" y="{yy - ph / 4:.1f}" width="10" height="{ph / 4:.1f}" '
-                       f'fill="{viridis(np.array([frac]))[0]}"/>' if k else "")
-            label = f"{lo + frac * (hi - lo):.3g}"
-            out.append(f'<text x="{W - RIGHT + 26}" y="{yy + 4:.1f}" font-size="10">{label}</text>')
+        bar_x, slices = W - RIGHT + 12, 32
+        out.append(f'<text x="{bar_x}" y="{TOP - 6}" font-size="10">{"log10 loss" if log_color else "loss"}</text>')
+        for k in range(slices):  # the colour bar, bottom (low) to top (high)
+            top = TOP + ph * (1 - (k + 1) / slices)
+            out.append(f'<rect x="{bar_x}" y="{top:.1f}" width="10" height="{ph / slices + 0.5:.1f}" '
+                       f'fill="{viridis(np.array([(k + 0.5) / slices]))[0]}"/>')
+        for t in nice_ticks(float(lo), float(hi), 4):
+            yy = TOP + ph * (1 - (t - lo) / (hi - lo)) if hi > lo else TOP + ph
+            out.append(f'<text x="{bar_x + 14}" y="{yy + 4:.1f}" font-size="10">{t:.3g}</text>')
         cur_y = py(s.current[1])
     else:
         body += _poly(px(s.x), py(s.values), f'stroke="{TRAIN_COLOR}" stroke-width="2"')
@@ -113,7 +134,7 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
             body += _poly(px(s.x), py(s.val_values), f'stroke="{VAL_COLOR}" stroke-width="2"')
         sx, sy = px(s.start[0]), py(np.interp(s.start[0], s.x, s.values))
         cur_y = py(s.center_loss)
-        for t in np.linspace(y0, y1, 5):
+        for t in nice_ticks(y0, y1):
             out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" '
                        f'font-size="10">{t:.3g}</text>')
     diamond = f"M{sx - 5:.1f},{sy:.1f} L{sx:.1f},{sy - 5:.1f} L{sx + 5:.1f},{sy:.1f} L{sx:.1f},{sy + 5:.1f} Z"
@@ -125,11 +146,11 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
     out += body
     out.append("</g>")
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
-    for t in np.linspace(x0, x1, 5):
+    for t in nice_ticks(x0, x1):
         out.append(f'<text x="{float(px(t)):.1f}" y="{TOP + ph + 14}" text-anchor="middle" '
                    f'font-size="10">{t:.3g}</text>')
     if s.y is not None:
-        for t in np.linspace(y0, y1, 5):
+        for t in nice_ticks(y0, y1):
             out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" '
                        f'font-size="10">{t:.3g}</text>')
     xl, yl = axis_labels(s)

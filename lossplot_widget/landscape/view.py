@@ -33,11 +33,9 @@ def color_values(values: np.ndarray, log: bool) -> np.ndarray:
 
 
 def title_of(s: Slice) -> str:
-    where = {"1d": "line from the initial weights", "2d": "2-D filter-normalized slice", "pca": "PCA plane"}[s.kind]
-    text = f"{where} at step {s.step}: loss {s.center_loss:.4g} at the current weights"
-    if s.explained is not None:
-        text += f" · PC1 {s.explained[0]:.1%}, PC2 {s.explained[1]:.1%} of the path's variance"
-    return text
+    """Short enough for a 460 px figure: what, when, the loss at the current weights."""
+    where = {"1d": "line from the initial weights", "2d": "2-D filter-normalized slice", "pca": "PCA plane of the path"}
+    return f"{where[s.kind]} · step {s.step} · loss {s.center_loss:.4g}"
 
 
 def axis_labels(s: Slice) -> tuple[str, str]:
@@ -79,11 +77,12 @@ class LandscapeView:
             self.contours = self._w(bqplot.Lines(x=np.empty(0), y=np.empty(0), scales=scales, colors=["white"],
                                                  opacities=[0.6], stroke_width=1))
             self.color_axis = self._w(bqplot.ColorAxis(scale=self.color_scale, side="right",
-                                                       label="loss", label_offset="40px"))
+                                                       label="loss", label_offset="40px", tick_format=".3~g"))
             marks = [self.heat, self.contours, self.path, self.start, self.current]
             self.lines = None
-        self.x_axis = self._w(bqplot.Axis(scale=sx, label="", label_offset="32px"))
-        self.y_axis = self._w(bqplot.Axis(scale=sy, side="left", label="", label_offset="42px"))
+        self.x_axis = self._w(bqplot.Axis(scale=sx, label="", label_offset="32px", tick_format=".3~g"))
+        self.y_axis = self._w(bqplot.Axis(scale=sy, side="left", label="", label_offset="42px",
+                                              tick_format=".3~g"))
         axes = [self.x_axis, self.y_axis] + ([self.color_axis] if self.color_axis is not None else [])
         self.figure = self._w(bqplot.Figure(
             marks=marks, axes=axes, title="computing the first slice…", animation_duration=0,

@@ -124,6 +124,7 @@ class LandscapeWidget(widgets.VBox):
         super().__init__(kind=kind, resolution=resolution, span=span, every=every, budget=budget,
                          log_color=log_color, **kwargs)
         self.add_class("lossplot-landscape")
+        self.layout.flex = "0 0 auto"  # in an HBox beside a loss curve it keeps its width
         self._view = LandscapeView(self.kind, self.log_color, height, width)
         self.children = self._view.children
         self._output = StaticOutput(lambda: super(LandscapeWidget, self)._repr_mimebundle_() or {}, self._svg)

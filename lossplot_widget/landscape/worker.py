@@ -3,8 +3,8 @@
 A :class:`~lossplot_widget.landscape.slices.Job` is evaluated chunk by chunk (each chunk ~20 ms,
 see :class:`~lossplot_widget.landscape.evaluate.LossSurface`). The budget is
 :class:`~lossplot_widget.render.throttle.Throttle`'s bucket: evaluation may take ``budget`` (default
-5%) of wall time, plus a ``burst`` of 0.5 s (a first slice of the MNIST MLP, 0.33 s, comes at once); after a chunk that cost ``c``
-seconds the next waits until the bucket is paid back.
+5%) of wall time, plus a ``burst`` of 0.5 s (a first slice of the MNIST MLP, 0.33 s, comes at once);
+after a chunk that cost ``c`` seconds the next waits until the bucket is paid back.
 
 Where the chunks run:
 
@@ -75,7 +75,7 @@ def evaluate_job(surface: LossSurface, job: Job, progress: Progress | None = Non
         try:
             next(it)
         except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            return stop.value
 
 
 class SliceWorker:

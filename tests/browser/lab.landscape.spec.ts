@@ -54,7 +54,7 @@ test('the landscape draws a heat map and a growing path while a loop trains', as
   }
   expect(new Set(busy.map(d => d.heat)).size, 'heat map images while busy').toBeGreaterThanOrEqual(2);
   expect(busy[busy.length - 1].contours).toBeGreaterThan(10);
-  expect(busy.map(d => d.title).join('|')).toMatch(/PCA plane at step \d+/);
+  expect(busy.map(d => d.title).join('|')).toMatch(/PCA plane of the path · step \d+/);
 
   const output = await page.locator('.jp-Notebook .jp-Cell').nth(2).locator('.jp-OutputArea-output').innerText();
   const snapshots = printed(output, 'SNAPSHOTS');

@@ -77,7 +77,7 @@ def test_pca_path_starts_at_the_initial_weights_and_ends_at_the_centre():
     assert np.linalg.norm(s.path[-1]) < 0.2 * np.linalg.norm(s.path[0])
     assert s.x[0] < min(s.path[:, 0]) and s.x[-1] > max(s.path[:, 0])  # the plane covers the path
     assert s.y[0] < min(s.path[:, 1]) and s.y[-1] > max(s.path[:, 1])
-    assert "PC1" in scape._view.figure.title and "PC1" in scape._view.x_axis.label
+    assert "PCA plane" in scape._view.figure.title and "PC1" in scape._view.x_axis.label
     scape.close()
 
 
