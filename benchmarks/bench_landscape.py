@@ -73,10 +73,10 @@ def bench_slices() -> list[list]:
             times[key].append(time.perf_counter() - t0)
     auto = LandscapeWidget(net, nn.CrossEntropyLoss(), batch=(x[:PROBE], y[:PROBE]), kind="2d")
     auto.compute()
-    rows = []
+    rows: list[list] = []
     for (kind, res, method), t in times.items():
-        points = res * res if kind != "1d" else res
-        rows.append([f"{kind} {res}x{res}" if kind != "1d" else f"1d {res} points", method, median(t),
+        points = scapes[(kind, res, method)].latest.values.size  # the 1-D grid holds 0 and 1: 49 points for 51
+        rows.append([f"{kind} {res}x{res}" if kind != "1d" else f"1d {points} points", method, median(t),
                      median(t) / points * 1e3])
     for s in [*scapes.values(), auto]:
         s.close()

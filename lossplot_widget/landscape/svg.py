@@ -60,9 +60,8 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     raw = (hi - lo) / count
     power = 10.0 ** np.floor(np.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.7)
-    first = np.ceil(lo / step - 1e-9) * step
-    ticks = np.arange(first, hi + step * 1e-9, step)
-    return [float(round(t / step) * step) + 0.0 for t in ticks]
+    first, last = int(np.ceil(lo / step - 1e-9)), int(np.floor(hi / step + 1e-9))
+    return [float(f"{k * step:.12g}") + 0.0 for k in range(first, last + 1)]
 
 
 def _poly(xs: np.ndarray, ys: np.ndarray, attrs: str) -> list[str]:
