@@ -41,14 +41,17 @@ class Trajectory:
         """Whether :meth:`add` at ``step`` would keep a snapshot."""
         return not self.steps or step - self.steps[-1] >= self.every
 
-    def add(self, step: int, flat: torch.Tensor) -> bool:
-        """Keep ``flat`` (a 1-D tensor) if a snapshot is due at ``step``; returns whether it was kept."""
+    def add(self, step: int, flat: torch.Tensor, copy: bool = True) -> bool:
+        """Keep ``flat`` (a 1-D tensor) if a snapshot is due at ``step``; returns whether it was kept.
+
+        ``copy=False``: ``flat`` is the caller's to give away (a CPU float32 one is then kept as it is).
+        """
         import torch
 
         if not self.due(step):
             return False
         self.steps.append(step)
-        self.snapshots.append(flat.detach().to("cpu", dtype=torch.float32, copy=True))
+        self.snapshots.append(flat.detach().to("cpu", dtype=torch.float32, copy=copy))
         if len(self.steps) > self.max_snapshots:
             self.steps, self.snapshots = self.steps[::2], self.snapshots[::2]
             self.every *= 2

@@ -186,7 +186,7 @@ class LandscapeWidget(widgets.VBox):
         t0 = time.perf_counter()
         worked = False
         if self.trajectory.due(self._step):
-            self.trajectory.add(self._step, self._flat_params())
+            self.trajectory.add(self._step, self._flat_params(), copy=False)  # torch.cat made a new tensor
             worked = True
         due = self._planned_at is None or self._step - self._planned_at >= self.every
         if due and not self.worker.busy:
