@@ -28,3 +28,13 @@ def test_mypy_strict_passes_on_the_package():
     done = _run("mypy")  # files and strict = true from [tool.mypy]
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Success: no issues found" in done.stdout
+
+
+def test_test_module_names_are_unique():
+    """tests/ has no __init__.py files: pytest imports each test module by its basename, so two
+    test_x.py in different folders break collection of the whole suite."""
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(p.name for p in (Path(__file__).parent).rglob("test_*.py"))
+    assert [n for n, c in names.items() if c > 1] == []
