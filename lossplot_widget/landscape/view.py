@@ -6,12 +6,11 @@ batch). :meth:`LandscapeView.show` assigns a finished slice to the marks, one me
 
 from __future__ import annotations
 
-from typing import Any
-
 import bqplot
 import ipywidgets as widgets
 import numpy as np
 
+from ..view.closing import close_tree
 from .contours import contour_levels, contour_lines
 from .slices import Slice
 
@@ -52,53 +51,46 @@ class LandscapeView:
     def __init__(self, kind: str, log_color: bool, height: str = "380px", width: str = "460px") -> None:
         self.kind = kind
         self.log_color = log_color
-        self._made: list[Any] = []
-        self.note = self._w(widgets.HTML(value="", layout=self._w(widgets.Layout(min_height="1.4em"))))
+        self.note = widgets.HTML(value="", layout=widgets.Layout(min_height="1.4em"))
         self.note.add_class("lossplot-landscape-note")
-        sx, sy = self._w(bqplot.LinearScale()), self._w(bqplot.LinearScale())
+        sx, sy = bqplot.LinearScale(), bqplot.LinearScale()
         self.scales = (sx, sy)
         scales = {"x": sx, "y": sy}
-        self.start = self._w(bqplot.Scatter(x=np.empty(0), y=np.empty(0), scales=scales, marker="diamond",
-                                            colors=[START_COLOR], stroke="black", default_size=70))
-        self.current = self._w(bqplot.Scatter(x=np.empty(0), y=np.empty(0), scales=scales, marker="cross",
-                                              colors=[PATH_COLOR], stroke="white", default_size=110))
-        self.path = self._w(bqplot.Lines(x=np.empty(0), y=np.empty(0), scales=scales, colors=[PATH_COLOR],
-                                         stroke_width=2))
+        self.start = bqplot.Scatter(x=np.empty(0), y=np.empty(0), scales=scales, marker="diamond",
+                                    colors=[START_COLOR], stroke="black", default_size=70)
+        self.current = bqplot.Scatter(x=np.empty(0), y=np.empty(0), scales=scales, marker="cross",
+                                      colors=[PATH_COLOR], stroke="white", default_size=110)
+        self.path = bqplot.Lines(x=np.empty(0), y=np.empty(0), scales=scales, colors=[PATH_COLOR], stroke_width=2)
         if kind == "1d":
-            self.lines = self._w(bqplot.Lines(x=np.empty(0), y=np.empty((2, 0)), scales=scales,
-                                              colors=[TRAIN_COLOR, VAL_COLOR], stroke_width=2))
+            self.lines = bqplot.Lines(x=np.empty(0), y=np.empty((2, 0)), scales=scales,
+                                      colors=[TRAIN_COLOR, VAL_COLOR], stroke_width=2)
             marks = [self.lines, self.start, self.current]
             self.heat = self.contours = self.color_axis = None
             self.path.visible = False
         else:
-            self.color_scale = self._w(bqplot.ColorScale(scheme="viridis"))
-            self.heat = self._w(bqplot.HeatMap(x=np.arange(2.0), y=np.arange(2.0), color=np.full((2, 2), np.nan),
-                                               scales={**scales, "color": self.color_scale}, visible=False))
-            self.contours = self._w(bqplot.Lines(x=np.empty(0), y=np.empty(0), scales=scales, colors=["white"],
-                                                 opacities=[0.6], stroke_width=1))
-            self.color_axis = self._w(bqplot.ColorAxis(scale=self.color_scale, side="right",
-                                                       label="loss", label_offset="40px", tick_format=".3~g"))
+            self.color_scale = bqplot.ColorScale(scheme="viridis")
+            self.heat = bqplot.HeatMap(x=np.arange(2.0), y=np.arange(2.0), color=np.full((2, 2), np.nan),
+                                       scales={**scales, "color": self.color_scale}, visible=False)
+            self.contours = bqplot.Lines(x=np.empty(0), y=np.empty(0), scales=scales, colors=["white"],
+                                         opacities=[0.6], stroke_width=1)
+            self.color_axis = bqplot.ColorAxis(scale=self.color_scale, side="right", label="loss",
+                                               label_offset="40px", tick_format=".3~g")
             marks = [self.heat, self.contours, self.path, self.start, self.current]
             self.lines = None
-        self.x_axis = self._w(bqplot.Axis(scale=sx, label="", label_offset="32px", tick_format=".3~g"))
-        self.y_axis = self._w(bqplot.Axis(scale=sy, side="left", label="", label_offset="42px",
-                                              tick_format=".3~g"))
+        self.x_axis = bqplot.Axis(scale=sx, label="", label_offset="32px", tick_format=".3~g")
+        self.y_axis = bqplot.Axis(scale=sy, side="left", label="", label_offset="42px", tick_format=".3~g")
         axes = [self.x_axis, self.y_axis] + ([self.color_axis] if self.color_axis is not None else [])
-        self.figure = self._w(bqplot.Figure(
+        self.figure = bqplot.Figure(
             marks=marks, axes=axes, title="computing the first slice…", animation_duration=0,
             display_toolbar=False, padding_x=0.0, padding_y=0.0,
             fig_margin={"top": 40, "bottom": 48, "left": 62, "right": 24 if kind == "1d" else 84},
             title_style={"font-size": "13px"},
-            layout=self._w(widgets.Layout(width=width, height=height, min_width="300px")),
-        ))
+            layout=widgets.Layout(width=width, height=height, min_width="300px"),
+        )
         self.figure.add_class("lossplot-landscape-figure")
-        self.legend = self._w(widgets.HTML(value=self._legend_text(), layout=self._w(widgets.Layout())))
+        self.legend = widgets.HTML(value=self._legend_text())
         self.legend.add_class("lossplot-landscape-legend")
         self.children = [self.note, self.figure, self.legend]
-
-    def _w(self, widget: Any) -> Any:
-        self._made.append(widget)
-        return widget
 
     def _legend_text(self) -> str:
         mark = f'<span style="color:{PATH_COLOR}">✚</span> current weights · ◆ initial weights'
@@ -151,8 +143,5 @@ class LandscapeView:
         self.figure.title = title_of(s)
 
     def close(self) -> None:
-        # and what they made themselves: the figure's default scales, the HTML widgets' styles
-        self._made += [self.figure.scale_x, self.figure.scale_y, self.note.style, self.legend.style]
-        for widget in reversed(self._made):
-            widget.close()
-        self._made = []
+        """Close every widget of the view (marks, scales, axes, layouts, styles: see view/closing.py)."""
+        close_tree(self.children)
