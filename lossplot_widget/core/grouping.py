@@ -1,10 +1,11 @@
 """Which panel a metric is drawn in.
 
 Training and validation twins share a panel: ``loss``/``val_loss``,
-``acc``/``val_acc``, ``train/x``/``val/x``, ``train_x``/``val_x``.
+``acc``/``val_acc``, ``train/x``/``val/x``, ``train_x``/``val_x``, and SummaryWriter-style
+suffixes ``Loss/train``/``Loss/test``.
 
->>> panel_of("val_loss"), panel_of("train/acc"), panel_of("valid_f1")
-('loss', 'acc', 'f1')
+>>> panel_of("val_loss"), panel_of("train/acc"), panel_of("valid_f1"), panel_of("Loss/test")
+('loss', 'acc', 'f1', 'Loss')
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 _PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval")
 _SEPARATORS = ("_", "/", "-", ".")
+_VALIDATION = ("val", "valid", "validation", "test", "eval")
 
 
 def panel_of(name: str) -> str:
@@ -24,23 +26,31 @@ def panel_of(name: str) -> str:
             head = prefix + sep
             if lowered.startswith(head) and len(name) > len(head):
                 return name[len(head) :]
+    head, sep, last = name.rpartition("/")
+    if sep and head and last.lower() in _PREFIXES:  # SummaryWriter style: "Loss/train", "Loss/test"
+        return head
     return name
 
 
 def is_validation(name: str) -> bool:
     """True for ``val_*``-like names (drawn dashed beside their training twin).
 
-    The last ``/`` part counts too, so a followed run's ``"runA/val_loss"`` is dashed.
+    The last ``/`` part counts too, so a followed run's ``"runA/val_loss"`` is dashed, and so
+    does a SummaryWriter-style suffix (``"Loss/test"``).
 
     >>> is_validation("val/acc"), is_validation("runA/val_loss"), is_validation("runA/loss")
     (True, True, False)
+    >>> is_validation("Loss/test"), is_validation("Loss/train")
+    (True, False)
     """
     lowered = name.lower()
     last = lowered.rsplit("/", 1)[-1]
+    if "/" in lowered and last in _VALIDATION:
+        return True
     return any(
         part.startswith(p + s)
         for part in (lowered, last)
-        for p in ("val", "valid", "validation", "test", "eval")
+        for p in _VALIDATION
         for s in _SEPARATORS
     )
 

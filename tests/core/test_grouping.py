@@ -50,3 +50,13 @@ def test_bad_groups():
 def test_is_validation():
     assert is_validation("val_loss") and is_validation("val/acc")
     assert not is_validation("loss") and not is_validation("value")
+
+
+def test_summarywriter_suffixes_share_a_panel_and_test_is_dashed() -> None:
+    from lossplot_widget.core.grouping import assign_panels, is_validation
+
+    assert assign_panels(["Loss/train", "Loss/test", "Accuracy/train"], {}) == {
+        "Loss": ["Loss/train", "Loss/test"], "Accuracy": ["Accuracy/train"],
+    }
+    assert is_validation("Loss/test") and is_validation("Loss/val") and not is_validation("Loss/train")
+    assert assign_panels(["train", "runA/loss"], {}) == {"train": ["train"], "runA/loss": ["runA/loss"]}
