@@ -31,15 +31,17 @@ from .follow.follower import Follower
 from .follow.sink import HistorySink
 from .render import static
 from .render.budget import FrameBudget
-from .render.frames import DEFAULT_MAX_POINTS, X_AXES, FrameBuilder, FrameOptions, SeriesKey
+from .render.frames import FrameBuilder, FrameOptions, SeriesKey
+from .render.options import DrawingTraits
 from .render.schedule import DRAWN, NO_VIEW, PARTIAL, FrameLoop
+from .view.downloads import Downloads
 from .view.output import StaticOutput
 from .view.plot import PlotView
 from .view.zoom import XRange
 
 __all__ = ["LiveLossWidget"]
 
-class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
+class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, widgets.VBox):
     """Live training curves for Jupyter, JupyterLab and Voilà; an ipywidget (``VBox``).
 
     Parameters
@@ -55,8 +57,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         Let Stop/Pause reach a loop that blocks the kernel through ipykernel internals
         (default: on; see :mod:`lossplot_widget.control.delivery`).
     **kwargs
-        Traits (``smoothing``, ``log_y``, ``x_axis``, ``max_points``, ``refresh_interval``,
-        ``window``) and ``VBox`` arguments (``layout``, ...).
+        Traits (``smoothing``, ``log_y``, ``ignore_outliers``, ``x_axis``, ``max_points``,
+        ``refresh_interval``, ``window``) and ``VBox`` arguments (``layout``, ...).
 
     Examples
     --------
@@ -68,20 +70,6 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
     >>> import ipywidgets as widgets
     >>> box = widgets.VBox([widgets.HTML("<b>run 1</b>"), w])   # composes like any widget
     """
-
-    smoothing = traitlets.Float(0.6, min=0.0, help="TensorBoard-style EMA weight in [0, 1); 0 = off")
-    log_y = traitlets.Bool(False, help="logarithmic y axes (values <= 0 are drawn as gaps)")
-    x_axis = traitlets.Enum(X_AXES, default_value="step", help="x axis: step, epoch or time")
-    max_points = traitlets.Int(
-        DEFAULT_MAX_POINTS, min=16, help="at most this many points per line per frame (a min/max pair per column)"
-    )
-    refresh_interval = traitlets.Float(0.25, min=0.0, help="minimum seconds between two frames")
-    window = traitlets.Int(
-        None, allow_none=True, min=1, help="follow the latest N steps (None: the whole run); a zoom takes precedence"
-    )
-    panel_filter = traitlets.Unicode("", help="show only panels matching this regex (else text); '' shows all")
-    frame_bytes = traitlets.Int(160_000, min=0, help="bytes of line data one frame may send (0: no limit)")
-    bytes_per_second = traitlets.Int(800_000, min=0, help="bytes of line data sent per second (0: no limit)")
 
     def __init__(
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
@@ -110,23 +98,25 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         super().__init__(**kwargs)
         self._limits_changed({})
         self.add_class("lossplot-widget")
+        # in an HBox: share the row (a 0% basis) instead of claiming the panels' full row width; in a
+        # VBox or an output area a 0% basis of an auto height means "content", so nothing changes there
+        if self.layout.flex is None:
+            self.layout.flex = "1 1 0%"
+        if self.layout.min_width is None:
+            self.layout.min_width = "320px"
         self._open_view()
         self.run_control.add_listener(self._control_event)
         cells.watch(self._after_cell)
 
     # ------------------------------------------------------------------ traits
-    @traitlets.validate("smoothing")
-    def _check_smoothing(self, proposal: Mapping[str, Any]) -> float:
-        if not proposal["value"] < 1.0:
-            raise traitlets.TraitError(f"smoothing must be in [0, 1), got {proposal['value']!r}")
-        return float(proposal["value"])
-
     @traitlets.observe("refresh_interval", "frame_bytes", "bytes_per_second")
     def _limits_changed(self, change: Mapping[str, Any]) -> None:
         self._frames.throttle.interval = self.refresh_interval
         self._budget.frame_bytes, self._budget.bytes_per_second = self.frame_bytes, self.bytes_per_second
 
-    @traitlets.observe("smoothing", "log_y", "x_axis", "max_points", "window", "panel_filter")
+    @traitlets.observe(
+        "smoothing", "smooth_by_steps", "log_y", "ignore_outliers", "x_axis", "max_points", "window", "panel_filter"
+    )
     def _options_changed(self, change: Mapping[str, Any]) -> None:
         if change["name"] == "x_axis" and self._x_ranges and self._view is not None:
             self._view.zoom.reset()  # a range in steps means nothing on a time axis
@@ -229,6 +219,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         if event == "end":
             last = self.run_control.last_run
             self.runs.scope_ended(cells.last_error(), stopped=last is not None and last.stopped)
+            self._refresh_downloads()  # e.g. a training thread of a Voilà app finished
 
     # ---------------------------------------------------------------- drawing
     @property
@@ -259,11 +250,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         self._maybe_draw()
 
     def _options(self) -> FrameOptions:
-        return FrameOptions(
-            smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, max_points=self.max_points,
-            groups=self._groups, window=self.window, x_ranges=dict(self._x_ranges), hidden=frozenset(self._hidden),
-            panel_filter=self.panel_filter, collapsed=self._collapsed,
-        )
+        return self.frame_options(groups=self._groups, x_ranges=dict(self._x_ranges), hidden=frozenset(self._hidden),
+                                  collapsed=self._collapsed)
 
     def _paint(self, final: bool) -> int:
         """One frame; unless ``final``, the byte budget picks the changed series it refreshes."""
@@ -316,6 +304,12 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
         if self._frames.dirty:
             self.flush()
         self._output.refresh(self.runs.version)
+        self._refresh_downloads()
+
+    def _refresh_downloads(self) -> None:
+        view = self._view
+        if view is not None and view.downloads is not None:
+            view.downloads.refresh(self.runs.version)
 
     # ------------------------------------------------------------- display
     def _open_view(self) -> None:
@@ -323,13 +317,19 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, widgets.VBox):
             smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, height=self.height,
             control=self.run_control, current_step=self._current_step, on_zoom=self._on_zoom,
             on_run_visible=self.set_run_visible, on_collapse=self._on_collapse, panel_filter=self.panel_filter,
+            ignore_outliers=self.ignore_outliers,
+            downloads=Downloads(self.runs, lambda: self._svg()[0]),
         )
         names = ("smoothing", "log_y", "x_axis", "panel_filter")  # toolbar controls <-> traits
         self._links = [traitlets.link((getattr(view, name), "value"), (self, name)) for name in names]
+        self._links.append(traitlets.link(  # "all y" pressed = outliers not ignored
+            (view.all_y, "value"), (self, "ignore_outliers"), transform=(lambda v: not v, lambda v: not v)
+        ))
         self._x_ranges, self._collapsed = {}, frozenset()
         self.children = view.children
         self._frames.invalidate()
         self.flush()
+        self._refresh_downloads()
 
     def _ensure_shown(self) -> None:
         """About to be shown: reopened after :meth:`close` (a new view, then a new comm), drawn up to date."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.history import Stats
+from .axes import PanelAxes
 from .runstyle import RunSummary, SeriesKey
 
 __all__ = [
@@ -41,7 +42,13 @@ class FrameOptions:
     """How to draw: smoothing weight, log-y, x axis mode and the point budget per series."""
 
     smoothing: float = 0.6
+    #: smooth every line of a panel over the same number of steps: a series logged k times more sparsely
+    #: than the panel's densest series of its run gets weight ``smoothing ** k`` (False: TensorBoard's
+    #: per-point EMA for every series; identical for the densest series either way)
+    smooth_by_steps: bool = True
     log_y: bool = False
+    #: fit the y axis to the bulk of the visible data and the latest values (see :mod:`~lossplot_widget.render.axes`)
+    ignore_outliers: bool = True
     x_axis: str = "step"
     max_points: int = DEFAULT_MAX_POINTS
     #: hover readout points per series: each is a DOM element the browser re-renders every frame
@@ -119,3 +126,5 @@ class Frame:
     filter_valid: bool = True
     #: changed series a frame budget left for later frames
     deferred: int = 0
+    #: per drawn panel: its y range and x ticks (see :func:`~lossplot_widget.render.axes.panel_axes`)
+    axes: dict[str, PanelAxes] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from ..core.epochs import epoch_step_bounds
 from ..core.grouping import assign_panels, panel_matcher, panel_title
 from ..core.history import History, Series, Stats
 from ..core.runs import Run, RunSet
+from .axes import panel_axes
 from .frame import (  # the frame's types live in frame.py; importable from here as before
     DEFAULT_MAX_POINTS,
     DRAW_LIMIT,
@@ -81,6 +82,7 @@ class FrameBuilder:
         self.runs = RunSet.of(source) if isinstance(source, History) else source
         self._tracks: dict[tuple[Run, str], SeriesTrack] = {}
         self._last: dict[tuple[Run, str], tuple[tuple[object, ...], SeriesFrame]] = {}
+        self._weights: dict[SeriesKey, float] = {}  # this frame's EMA weight per series
 
     def build(self, options: FrameOptions, choose: Chooser | None = None) -> Frame:
         """The frame for ``options``: every visible series of every panel the filter shows.
@@ -114,6 +116,7 @@ class FrameBuilder:
         # the series drawn, in panel order (the budget's order for ties)
         wanted = [(r.name, m) for ms in shown.values() for r in runs if r.name not in options.hidden for m in ms
                   if (r.name, m) in stats]
+        self._weights = self._smoothing_weights(by_name, shown, options)
         build, deferred = self._choose(by_name, wanted, options, choose)
         drawn: dict[SeriesKey, SeriesFrame] = {}
         for run in runs:
@@ -137,9 +140,39 @@ class FrameBuilder:
         for title, members in shown.items():
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
         style_panels(panels, comparing, {r.name: r.index for r in runs})
-        return Frame(panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
+        axes = {
+            title: panel_axes(series, log=options.log_y, ignore_outliers=options.ignore_outliers,
+                              x_axis=options.x_axis, x_range=options.x_ranges.get(title))
+            for title, series in panels.items()
+        }
+        return Frame(axes=axes, panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
                      comparing=comparing, layout=list(layout), deferred=deferred, filter_valid=filter_valid,
                      filtered=frozenset(layout) - set(shown) - options.collapsed)
+
+    @staticmethod
+    def _smoothing_weights(
+        by_name: Mapping[str, Run], shown: Mapping[str, list[str]], options: FrameOptions
+    ) -> dict[SeriesKey, float]:
+        """The EMA weight of each shown series: ``smoothing ** k``, ``k`` its mean step gap over the smallest
+        of its run's series in the same panel (rounded; 1 for the densest), so a validation series logged once
+        per 30 steps is smoothed over the same steps as the loss logged every step, not over 30x as many."""
+        weights: dict[SeriesKey, float] = {}
+        w = float(options.smoothing)
+        for run in by_name.values():
+            h = run.history
+            for members in shown.values():
+                gaps = {}
+                with h.lock:
+                    for m in members:
+                        if m in h:
+                            s = h[m]
+                            n = len(s)
+                            gaps[m] = (float(s.steps[-1] - s.steps[0]) / (n - 1)) if n > 1 else 0.0
+                unit = min((g for g in gaps.values() if g > 0), default=0.0)
+                for m, gap in gaps.items():
+                    k = max(1, round(gap / unit)) if options.smooth_by_steps and unit > 0 and gap > 0 else 1
+                    weights[(run.name, m)] = w**k if w > 0 else 0.0
+        return weights
 
     def _choose(
         self, by_name: Mapping[str, Run], wanted: list[SeriesKey], options: FrameOptions, choose: Chooser | None
@@ -151,7 +184,7 @@ class FrameBuilder:
             run = by_name[key[0]]
             s = run.history[key[1]]
             last = self._last.get((run, key[1]))
-            if last is not None and last[0] == self._signature(run, s, options):
+            if last is not None and last[0] == self._signature(run, s, options, self._weights.get(key, 0.0)):
                 continue
             n = len(s)
             points = last[1].points if last is not None else (
@@ -193,10 +226,10 @@ class FrameBuilder:
         return 0, size
 
     @staticmethod
-    def _signature(run: Run, s: Series, options: FrameOptions) -> tuple[object, ...]:
+    def _signature(run: Run, s: Series, options: FrameOptions, weight: float) -> tuple[object, ...]:
         """Everything a series' frame depends on: equal signatures, equal frames."""
         return (
-            s.version, len(s), options.smoothing, options.log_y, options.x_axis, options.max_points,
+            s.version, len(s), weight, options.log_y, options.x_axis, options.max_points,
             options.readout_points, options.x_ranges.get(panel_title(s.name, options.groups)), options.window,
             run.history.next_step if options.window is not None else None,
             run.history.version if options.x_axis == "epoch" else None,
@@ -207,8 +240,8 @@ class FrameBuilder:
     ) -> SeriesFrame:
         title = panel_title(s.name, options.groups)
         key = (run, s.name)
-        signature = self._signature(run, s, options)  # under the lock: what the arrays below are made of
-        weight = float(options.smoothing)
+        weight = self._weights.get((run.name, s.name), float(options.smoothing))
+        signature = self._signature(run, s, options, weight)  # under the lock: what the arrays below are made of
         track = self._tracks.get(key)
         if track is None:
             track = self._tracks[key] = SeriesTrack()

@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..control.delivery import MECHANISM_TEXT
+from ..control.delivery import HANDLER, MECHANISM_TEXT
 
 if TYPE_CHECKING:
     from ..control.run import RunControl
 
-__all__ = ["PAUSE_LABEL", "RESUME_LABEL", "ControlBar"]
+__all__ = ["PAUSE_LABEL", "RESUME_LABEL", "STOP_LABEL", "ControlBar"]
 
-PAUSE_LABEL = "❚❚ Pause"
-RESUME_LABEL = "▶ Resume"
+PAUSE_LABEL = "❚❚"
+RESUME_LABEL = "▶"
+STOP_LABEL = "■"
+#: tooltips (the buttons show symbols only, to keep the toolbar on one line)
+PAUSE_TIP = "Pause the training run at its next step (click again to resume)"
+RESUME_TIP = "Resume the paused training run"
 
 
 class ControlBar:
@@ -39,14 +43,13 @@ class ControlBar:
         self.control = control
         self._current_step = current_step
         self.stop = widgets.Button(
-            description="■ Stop", tooltip="stop the training run at its next step",
-            layout=widgets.Layout(width="80px"),
+            description=STOP_LABEL, tooltip="Stop the training run at its next step",
+            layout=widgets.Layout(width="30px", padding="0"),
         )
         self.pause = widgets.ToggleButton(
-            value=False, description=PAUSE_LABEL, tooltip="pause the training run (click again to resume)",
-            layout=widgets.Layout(width="96px"),
+            value=False, description=PAUSE_LABEL, tooltip=PAUSE_TIP, layout=widgets.Layout(width="30px", padding="0"),
         )
-        self.status = widgets.HTML()
+        self.status = widgets.HTML(layout=widgets.Layout(margin="0 0 0 4px"))
         self.stop.add_class("lossplot-stop")
         self.pause.add_class("lossplot-pause")
         self.status.add_class("lossplot-control-status")
@@ -96,18 +99,23 @@ class ControlBar:
         try:
             if self.pause.value != paused:
                 self.pause.value = paused
-            label = RESUME_LABEL if paused else PAUSE_LABEL
+            label, tip = (RESUME_LABEL, RESUME_TIP) if paused else (PAUSE_LABEL, PAUSE_TIP)
             if self.pause.description != label:
                 self.pause.description = label
+                self.pause.tooltip = tip
         finally:
             self._syncing = False
 
     def _render(self) -> None:
         short, tip = MECHANISM_TEXT[self.mechanism]
-        text = f"control: {short}" + (f" · {self._state}" if self._state else "")
+        # the toolbar shows a dot (green: Stop/Pause act while a cell blocks) and the run's state, if any;
+        # the tooltip says it all
+        title = f"control: {short}" + (f" · {self._state}" if self._state else "") + f". {tip}"
+        dot = "var(--jp-success-color1, #388e3c)" if self.mechanism != HANDLER else "var(--jp-ui-font-color3, #bdbdbd)"
         value = (
-            f'<span title="{html.escape(tip)}" style="color: var(--jp-ui-font-color2, #757575); '
-            f'font-size: var(--jp-ui-font-size1, 12px)">{html.escape(text)}</span>'
+            f'<span title="{html.escape(title)}" style="color: var(--jp-ui-font-color2, #757575); '
+            f'font-size: var(--jp-ui-font-size1, 12px); white-space: nowrap"><span style="color: {dot}">●</span>'
+            + (f" {html.escape(self._state)}" if self._state else "") + "</span>"
         )
         if self.status.value != value:
             self.status.value = value

@@ -1,14 +1,11 @@
 """One panel: a bqplot Figure with, per series, a raw line, a smoothed line and a hover readout.
 
 :meth:`Panel.apply` assigns a frame's arrays to the marks, one message per mark (``hold_sync``).
-
->>> log_ticks(0.12, 2.1)
-[0.2, 0.5, 1.0, 2.0]
 """
 
 from __future__ import annotations
 
-import math
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,32 +13,36 @@ import bqplot
 import ipywidgets as widgets
 import numpy as np
 
+from ..render.axes import PanelAxes, YRange, log_ticks
 from ..render.frames import SeriesFrame, SeriesKey
 from ..render.palette import RAW_FAINT, css_color
 from ..render.wire import narrow
 
-__all__ = ["Panel", "SeriesMarks", "log_ticks"]
+__all__ = ["Panel", "SeriesMarks", "legend_html", "log_ticks"]
 
 
 class SeriesMarks:
-    """The three marks of one series of one run (raw line, smoothed line, invisible hover readout)."""
+    """The three marks of one series of one run (raw line, smoothed line, invisible hover readout).
+
+    The lines carry the series' label (bqplot's ``labels``) but draw no legend: the panel's legend is
+    HTML beside its title, away from the curves (see :func:`legend_html`).
+    """
 
     def __init__(self, sf: SeriesFrame, scales: dict[str, Any], smoothing: bool) -> None:
         color = css_color(sf.color)
         legend = sf.legend or sf.label
-        shown = sf.legend is not None and sf.show_legend
         self.raw = bqplot.Lines(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[legend],
-            display_legend=shown and not smoothing, line_style=sf.style, stroke_width=1.5,
-            opacities=[RAW_FAINT if smoothing else 1.0],
+            line_style=sf.style, stroke_width=1.5, opacities=[RAW_FAINT if smoothing else 1.0],
         )
         self.smooth = bqplot.Lines(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], labels=[legend],
-            display_legend=shown and smoothing, line_style=sf.style, stroke_width=2.0,
+            line_style=sf.style, stroke_width=2.0,
         )
         # a tooltip label is browser-rendered text: use the name only when it holds no markup characters
         label = sf.label if not set(sf.label) & set("<>&\"'") else "value"
-        tooltip = bqplot.Tooltip(fields=["x", "y"], formats=[".6g", ".6g"], labels=["x", label])
+        # "~" drops trailing zeros: a step reads 167, not 167.000
+        tooltip = bqplot.Tooltip(fields=["x", "y"], formats=[".6~g", ".6~g"], labels=["x", label])
         self.readout = bqplot.Scatter(
             x=np.empty(0), y=np.empty(0), scales=scales, colors=[color], default_size=24,
             opacities=[0.0], tooltip=tooltip, interactions={"hover": "tooltip"},
@@ -57,18 +58,16 @@ class SeriesMarks:
     @staticmethod
     def style_of(sf: SeriesFrame, smoothing: bool) -> tuple[object, ...]:
         """Everything :meth:`restyle` reads: equal tuples need no restyling."""
-        return (sf.color, sf.style, sf.legend, sf.label, sf.show_legend, smoothing)
+        return (sf.color, sf.style, sf.legend, sf.label, smoothing)
 
     def restyle(self, mark: Any, sf: SeriesFrame, smoothing: bool) -> None:
-        """Colour, dash, legend and opacity of ``sf`` on ``mark`` (assigning an equal value sends nothing)."""
+        """Colour, dash, label and opacity of ``sf`` on ``mark`` (assigning an equal value sends nothing)."""
         color = [css_color(sf.color)]
         mark.colors = color
         if mark is self.readout:
             return
         mark.labels = [sf.legend or sf.label]
         mark.line_style = sf.style
-        # the legend shows the line drawn at full opacity
-        mark.display_legend = sf.legend is not None and sf.show_legend and (mark is self.smooth) == smoothing
         if mark is self.raw:
             mark.opacities = [RAW_FAINT if smoothing else 1.0]
 
@@ -81,7 +80,50 @@ class SeriesMarks:
             with mark.hold_sync():
                 mark.x = np.empty(0)
                 mark.y = np.empty(0)
-        self.raw.display_legend = self.smooth.display_legend = False
+
+
+_DASHES = {"dashed": "5,3", "dotted": "1.5,2.5", "dash_dotted": "6,2,1.5,2"}
+_LEGEND_STYLE = (
+    "display: flex; flex-wrap: wrap; align-items: center; gap: 0 12px; line-height: 18px; "
+    "font-size: var(--jp-ui-font-size1, 12px); color: var(--jp-ui-font-color1, #212121)"
+)
+_ITEM_STYLE = "display: inline-flex; align-items: center; gap: 4px; max-width: 260px; white-space: nowrap"
+
+
+def legend_html(series: Sequence[SeriesFrame], y: YRange | None = None) -> str:
+    """The panel's legend as HTML (a swatch in the line's colour and dash, then its name), and a
+    "y clipped" mark when the y range leaves points out; ``""`` when there is nothing to say.
+
+    >>> from lossplot_widget.render.frame import SeriesFrame
+    >>> e = np.empty(0)
+    >>> html_ = legend_html([SeriesFrame("val_loss", e, e, e, e, e, e, 0, 0, style="dashed", legend="val_loss")])
+    >>> 'stroke-dasharray="5,3"' in html_ and ">val_loss<" in html_
+    True
+    """
+    items = []
+    for sf in series:
+        if sf.legend is None or not sf.show_legend:
+            continue
+        dash = _DASHES.get(sf.style)
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        name = html.escape(sf.legend)
+        items.append(
+            f'<span class="lossplot-legend-item" title="{name}" style="{_ITEM_STYLE}">'
+            f'<svg width="20" height="8" aria-hidden="true"><line x1="0" y1="4" x2="20" y2="4" '
+            f'style="stroke: {css_color(sf.color)}" stroke-width="2"{dash_attr}/></svg>'
+            f'<span style="overflow: hidden; text-overflow: ellipsis">{name}</span></span>'
+        )
+    if y is not None and y.clipped:
+        where = " and ".join(w for w, c in (("above", y.clipped_above), ("below", y.clipped_below)) if c)
+        items.append(
+            f'<span class="lossplot-clipped" style="color: var(--jp-ui-font-color2, #757575)" title="some points lie '
+            f'{where} the y range, which fits the bulk of the data and the latest values; the &#39;all y&#39; button '
+            'shows everything">'
+            f'{"↑" if y.clipped_above else "↓"} y clipped</span>'
+        )
+    if not items:
+        return ""
+    return f'<div class="lossplot-legend" style="{_LEGEND_STYLE}">{"".join(items)}</div>'
 
 
 class Panel:
@@ -112,21 +154,28 @@ class Panel:
             colors=["gray"], opacities=[0.35], line_style="dashed", stroke_width=1.0,
         )
         self._rule_x: list[float] = []
+        # bqplot's own hover toolbar (a second pan/zoom and a save icon) is off: the widget's toolbar
+        # zooms x (see zoom.py) and its downloads save the history and the picture
         self.figure = bqplot.Figure(
             marks=[self.rules], axes=[self.x_axis, self.y_axis], title="", animation_duration=0,
-            legend_location="top-right", fig_margin={"top": 12, "bottom": 45, "left": 60, "right": 20},
+            fig_margin={"top": 12, "bottom": 45, "left": 60, "right": 20}, display_toolbar=False,
             layout=widgets.Layout(width="100%", height=height),
         )
         self.header = widgets.Button(
             description=f"\u25be {title}", tooltip=f"fold the {title} panel away (nothing is sent while folded)",
-            layout=widgets.Layout(
-                width="auto", max_width="100%", height="26px", margin="0 0 0 52px", align_self="flex-start"
-            ),
+            layout=widgets.Layout(width="auto", max_width="100%", height="26px", flex="0 1 auto"),
             style={"button_color": "transparent", "font_weight": "bold"}, _dom_classes=["lossplot-panel-title"],
         )
         self.header.on_click(lambda _: on_toggle(title))
+        #: the series' names in their colours and dashes, and the "y clipped" mark (see :func:`legend_html`)
+        self.legend = widgets.HTML(layout=widgets.Layout(flex="1 1 0", min_width="0", margin="0 0 0 8px"))
+        self.legend.add_class("lossplot-panel-legend")
+        self.header_row = widgets.HBox(
+            [self.header, self.legend], layout=widgets.Layout(margin="0 0 0 52px", align_items="center")
+        )
         self.box = widgets.VBox(
-            [self.header, self.figure], layout=widgets.Layout(flex="1 1 420px", min_width="300px", margin="0 0 6px 0"),
+            [self.header_row, self.figure],
+            layout=widgets.Layout(flex="1 1 420px", min_width="300px", margin="0 0 6px 0"),
             _dom_classes=["lossplot-panel"],
         )
 
@@ -168,8 +217,11 @@ class Panel:
             self.log_y = log_y
             self.y_axis.scale = self.scales()["y"]
 
-    def apply(self, frames: list[SeriesFrame], smoothing: bool, x_label: str) -> dict[SeriesKey, int]:
-        """Assign ``frames`` to the marks; returns the bytes of array data sent per series (sent ones only)."""
+    def apply(
+        self, frames: list[SeriesFrame], smoothing: bool, x_label: str, axes: PanelAxes | None = None
+    ) -> dict[SeriesKey, int]:
+        """Assign ``frames`` to the marks and ``axes`` to the scales; returns the bytes of array data sent per
+        series (sent ones only)."""
         sent: dict[SeriesKey, int] = {}
         if self.x_axis.label != x_label:
             self.x_axis.label = x_label
@@ -207,22 +259,26 @@ class Panel:
         for key, marks in self.series.items():
             if key not in shown:
                 marks.clear()
-        self._set_log_ticks(frames)
+        self.set_axes(axes if axes is not None else PanelAxes(None))
+        legend = legend_html(frames, None if axes is None else axes.y)
+        if self.legend.value != legend:
+            self.legend.value = legend
         return sent
 
-    def _set_log_ticks(self, frames: list[SeriesFrame]) -> None:
+    def set_axes(self, axes: PanelAxes) -> None:
+        """The y range (Python owns the y scales: zoom moves x only), tick formats and tick values."""
+        yr = axes.y
+        scale = self.log_scale if self.log_y else self.lin_scale
+        lo, hi = (None, None) if yr is None else (yr.lo, yr.hi)
+        if (scale.min, scale.max) != (lo, hi):
+            with scale.hold_sync():
+                scale.min, scale.max = lo, hi
+        fmt = ".3~g" if yr is None or self.log_y else yr.tick_format
+        if self.y_axis.tick_format != fmt:
+            self.y_axis.tick_format = fmt
         # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
-        ticks: list[float] = []
-        if self.log_y:
-            drawn = [a[np.isfinite(a) & (a > 0)] for sf in frames for a in (sf.y, sf.smooth_y)]
-            drawn = [a for a in drawn if a.size]
-            if drawn:
-                lo = self.log_scale.min if self.log_scale.min is not None else min(float(a.min()) for a in drawn)
-                hi = self.log_scale.max if self.log_scale.max is not None else max(float(a.max()) for a in drawn)
-                ticks = log_ticks(lo, hi)
-        current = self.y_axis.tick_values
-        if current is None or list(current) != ticks:
-            self.y_axis.tick_values = np.asarray(ticks, dtype=float)
+        _set_ticks(self.y_axis, log_ticks(yr.lo, yr.hi) if self.log_y and yr is not None else [])
+        _set_ticks(self.x_axis, axes.x_ticks or [])
 
     def set_rules(self, xs: list[float]) -> None:
         """Draw the epoch boundaries at ``xs`` (one message, only when they changed)."""
@@ -235,26 +291,8 @@ class Panel:
             self.rules.y = np.tile([0.0, 1.0], (len(xs), 1))
 
 
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Tick values for a log axis over ``[lo, hi]``: 1, 2, 5 per decade; 1..9 when that gives fewer
-    than three; every k-th decade when it gives more than ten. Empty (bqplot's default) when none fit.
-
-    >>> log_ticks(0.12, 2.1)
-    [0.2, 0.5, 1.0, 2.0]
-    >>> log_ticks(1e-6, 10.0)
-    [1e-06, 1e-05, 0.0001, 0.001, 0.01, 0.1, 1.0, 10.0]
-    """
-    if not (0 < lo <= hi and math.isfinite(hi)):
-        return []
-    d0, d1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-
-    def within(mantissas: Sequence[int], every: int = 1) -> list[float]:
-        values = (float(f"{m}e{d}") for d in range(d0, d1 + 1) if (d - d0) % every == 0 for m in mantissas)
-        return [v for v in values if lo <= v <= hi]
-
-    ticks = within((1, 2, 5))
-    if len(ticks) > 10:
-        ticks = within((1,), max(1, math.ceil((d1 - d0) / 8)))
-    elif len(ticks) < 3:
-        ticks = within(range(1, 10))
-    return ticks
+def _set_ticks(axis: bqplot.Axis, ticks: list[float]) -> None:
+    """Set ``axis``' tick values (empty: the browser's own) when they changed."""
+    current = [] if axis.tick_values is None else list(axis.tick_values)
+    if current != ticks:
+        axis.tick_values = np.asarray(ticks, dtype=float)

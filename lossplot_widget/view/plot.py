@@ -18,6 +18,7 @@ from ..core.progress import ProgressState
 from ..render.frames import Frame, FrameOptions, SeriesKey
 from .closing import close_tree
 from .control_bar import ControlBar
+from .downloads import Downloads
 from .panel import Panel
 from .progress_bar import ProgressBar
 from .run_table import RunTable
@@ -27,7 +28,12 @@ from .zoom import ZoomCallback, ZoomControl
 if TYPE_CHECKING:
     from ..control.run import RunControl
 
-__all__ = ["PlotView"]
+__all__ = ["TOOLBAR_CSS", "PlotView"]
+
+#: the smoothing slider's readout needs 4 characters, not ipywidgets' default width: its track gets the room
+TOOLBAR_CSS = (
+    "<style>.lossplot-smoothing .widget-readout {min-width: 34px; width: 34px; margin-left: 6px}</style>"
+)
 
 
 class PlotView:
@@ -51,6 +57,10 @@ class PlotView:
         ``on_collapse(titles)``: the set of panels folded away changed.
     panel_filter : str
         Initial text of the panel filter box.
+    ignore_outliers : bool
+        Initial value of the y range rule (the "all y" button shows the opposite).
+    downloads : Downloads, optional
+        The CSV/SVG links shown in the toolbar.
     """
 
     def __init__(
@@ -58,38 +68,51 @@ class PlotView:
         current_step: Callable[[], int | None], on_zoom: ZoomCallback,
         on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
         on_collapse: Callable[[frozenset[str]], None] = lambda titles: None, panel_filter: str = "",
+        ignore_outliers: bool = True, downloads: Downloads | None = None,
     ) -> None:
         self.height = height
+        # one compact line at 800 px: symbols and short words, every control explained by its tooltip
+        # (plain text/unicode: Voilà serves no icon font offline)
         self.smoothing = widgets.FloatSlider(
-            value=smoothing, min=0.0, max=0.999, step=0.001, description="smoothing",
-            readout_format=".3f", continuous_update=False, layout=widgets.Layout(width="260px"),
+            value=smoothing, min=0.0, max=0.999, step=0.001, description="smooth",
+            tooltip="Smoothing: TensorBoard's exponential moving average weight (0 = off)",
+            readout_format=".2f", continuous_update=False, layout=widgets.Layout(width="164px"),
+            style={"description_width": "52px"}, _dom_classes=["lossplot-smoothing"],
         )
         self.log_y = widgets.ToggleButton(
-            value=log_y, description="log y", tooltip="logarithmic y axis (values <= 0 become gaps)",
-            layout=widgets.Layout(width="80px"),
+            value=log_y, description="log y", tooltip="Logarithmic y axis (values <= 0 become gaps)",
+            layout=widgets.Layout(width="38px", padding="0"), _dom_classes=["lossplot-log-y"],
         )
-        self.x_axis = widgets.ToggleButtons(
+        self.all_y = widgets.ToggleButton(
+            value=not ignore_outliers, description="all y",
+            tooltip="Show the whole y range (off: fit the bulk of the visible data and the latest values, "
+            "like TensorBoard's 'ignore outliers in chart scaling')",
+            layout=widgets.Layout(width="38px", padding="0"), _dom_classes=["lossplot-all-y"],
+        )
+        self.x_axis = widgets.Dropdown(
             options=[("step", "step"), ("epoch", "epoch"), ("time", "time")], value=x_axis,
-            tooltips=["global step", "epoch (fractional within an epoch)", "wall-clock seconds"],
-            style={"button_width": "64px"},
+            tooltip="x axis: global step, epoch (fractional within an epoch) or wall-clock seconds",
+            layout=widgets.Layout(width="60px"), _dom_classes=["lossplot-x-axis"],
         )
         self.panel_filter = widgets.Text(
-            value=panel_filter, placeholder="filter panels", continuous_update=True,
-            tooltip="show only panels whose name matches (a regular expression, else plain text)",
-            layout=widgets.Layout(width="150px"), _dom_classes=["lossplot-filter"],
+            value=panel_filter, placeholder="filter", continuous_update=True,
+            tooltip="Show only panels whose name matches (a regular expression, else plain text)",
+            layout=widgets.Layout(width="60px"), _dom_classes=["lossplot-filter"],
         )
         self._on_collapse = on_collapse
         #: titles of the panels folded away (their series are not built or sent)
         self.collapsed: set[str] = set()
-        self.notes = widgets.HTML()
+        self.notes = widgets.HTML(TOOLBAR_CSS)  # the toolbar's style sheet rides with the notes (no extra widget)
         self.summary = widgets.HTML()
         self.run_table = RunTable(on_run_visible)  # shown while runs are compared
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
         self.control_bar = ControlBar(control, current_step)  # Stop, Pause and which mechanism delivers them
         self.zoom = ZoomControl(on_zoom)  # pan/zoom toggle, reset; the x range each panel shows
+        self.downloads = downloads
+        links = [] if downloads is None else [downloads.html]
         self.toolbar = widgets.HBox(
-            [self.smoothing, self.log_y, self.x_axis, *self.zoom.widgets, self.panel_filter,
+            [self.smoothing, self.x_axis, self.log_y, self.all_y, *self.zoom.widgets, self.panel_filter, *links,
              *self.control_bar.widgets, *self.progress.widgets],
             # wrap whole controls onto a second row instead of squeezing them (truncated labels)
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
@@ -116,7 +139,7 @@ class PlotView:
                 self.zoom.attach(title, panel)
                 new_panel = True
             panel.set_log(options.log_y)
-            sent.update(panel.apply(series, options.smoothing > 0, frame.x_label))
+            sent.update(panel.apply(series, options.smoothing > 0, frame.x_label, frame.axes.get(title)))
         for title, panel in self.panels.items():
             panel.set_filtered(title in frame.filtered)
         if new_panel:
@@ -126,7 +149,7 @@ class PlotView:
         if not frame.filter_valid:
             notes = [*notes, f"the filter {html.escape(options.panel_filter)!r} is not a regular expression: "
                      "panels are matched by its text"]
-        html_notes = render_notes(frame, notes)
+        html_notes = TOOLBAR_CSS + render_notes(frame, notes)
         if self.notes.value != html_notes:
             self.notes.value = html_notes
         self.run_table.show(frame)

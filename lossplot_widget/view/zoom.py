@@ -8,8 +8,10 @@ logged point. Browser-to-kernel messages are handled when the kernel is free: af
 training cell, or at once while training runs in a background thread. Python never sets
 ``scale.min``/``max`` except in :meth:`ZoomControl.reset` (it would fight the user's zoom).
 
-PanZoom sits on top of the marks and would swallow the hover readout, so it is a
-toggle ("pan/zoom"); a zoomed view stays zoomed when the toggle is off.
+Zoom moves **x only**: the y axis is Python's (it refits to the visible data every frame, see
+:mod:`lossplot_widget.render.axes`), so a zoomed panel never loses its curve. bqplot's own figure
+toolbar is off (one zoom, this one). PanZoom sits on top of the marks and would swallow the hover
+readout, so it is a toggle (↔); a zoomed view stays zoomed when the toggle is off.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ class ZoomControl:
     def __init__(self, on_change: ZoomCallback) -> None:
         self._on_change = on_change
         self.toggle = widgets.ToggleButton(
-            value=False, description="pan/zoom",
-            tooltip="drag to pan, wheel to zoom; the zoomed range is redrawn from the full history",
-            layout=widgets.Layout(width="96px"),  # "pan/zoom" was cut to "pan/zo…" in JupyterLab
+            value=False, description="↔",
+            tooltip="Pan and zoom the x axis: drag to pan, wheel to zoom (the y axis follows the visible data; "
+            "the zoomed range is redrawn from the full history)",
+            layout=widgets.Layout(width="28px", padding="0"), _dom_classes=["lossplot-zoom"],
         )
         self.reset_button = widgets.Button(
-            description="reset", tooltip="show the whole run again", layout=widgets.Layout(width="64px")
+            description="⟲", tooltip="Reset the zoom: show the whole run again",
+            layout=widgets.Layout(width="28px", padding="0"), _dom_classes=["lossplot-reset"],
         )
         self.toggle.observe(self._toggled, names="value")
         self.reset_button.on_click(lambda _: self.reset())
@@ -56,9 +60,7 @@ class ZoomControl:
         """Follow ``panel``'s x scale (and give it a PanZoom while the toggle is on)."""
         self.panels[title] = panel
         panel.x_scale.observe(self._changed, names=["min", "max"])
-        self.interactions[title] = bqplot.PanZoom(
-            scales={"x": [panel.x_scale], "y": [panel.lin_scale, panel.log_scale]}
-        )
+        self.interactions[title] = bqplot.PanZoom(scales={"x": [panel.x_scale]})
         if self.toggle.value:
             panel.figure.interaction = self.interactions[title]
 
@@ -80,15 +82,15 @@ class ZoomControl:
             self._on_change(self.ranges(), False)
 
     def reset(self) -> None:
-        """Show the whole run: clear every panel's zoom (x and y) and draw."""
+        """Show the whole run: clear every panel's x zoom and draw."""
         self._quiet = True
         try:
             for panel in self.panels.values():
-                for scale in (panel.x_scale, panel.lin_scale, panel.log_scale):
-                    if scale.min is not None or scale.max is not None:
-                        with scale.hold_sync():
-                            scale.min = None
-                            scale.max = None
+                scale = panel.x_scale
+                if scale.min is not None or scale.max is not None:
+                    with scale.hold_sync():
+                        scale.min = None
+                        scale.max = None
         finally:
             self._quiet = False
         self._on_change({}, True)

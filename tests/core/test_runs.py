@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -42,8 +43,9 @@ def test_five_runs_three_metrics_from_five_threads_keep_every_value_in_order():
     assert list(view.panels) == ["loss", "acc"]  # metric families, not runs x families
     loss = view.panels["loss"]
     assert len(loss.series) == 10
-    legend = [m.raw.labels[0] for m in loss.series.values() if m.raw.display_legend or m.smooth.display_legend]
-    assert sorted(legend) == sorted(w.runs)  # one legend entry per run
+    legend = loss.legend.value
+    assert legend.count('class="lossplot-legend-item"') == 5  # one legend entry per run
+    assert all(f">{name}<" in legend for name in w.runs)
     assert len({m.raw.colors[0] for m in loss.series.values()}) == 5  # colour encodes the run
     assert {m.raw.line_style for (r, name), m in loss.series.items() if name == "val_loss"} == {"dashed"}
 
@@ -191,7 +193,8 @@ def test_static_svg_colours_runs_and_names_them_once():
                 r.log(loss=1.0 / (i + 1))
             r.log_epoch(val_loss=0.5)
     svg = frame_to_svg(FrameBuilder(runs).build(FrameOptions(smoothing=0.0)))
-    assert svg.count(f'stroke="{hex_color(0)}"') == 1 and svg.count(f'stroke="{hex_color(1)}"') == 1
+    lines = re.findall(r'<polyline [^>]*stroke="(#[0-9a-f]+)"', svg)
+    assert sorted(lines) == sorted([hex_color(0), hex_color(1)])  # one line per run, in its colour
     # the legend: one entry per run, in the run's colour (not one per line)
     assert f'fill="{hex_color(0)}">adam</text>' in svg and f'fill="{hex_color(1)}">sgd</text>' in svg
     assert f'fill="{hex_color(0)}">loss</text>' not in svg and "val_loss</text>" not in svg
@@ -247,6 +250,6 @@ def test_more_runs_than_a_legend_can_hold_leave_naming_to_the_run_table():
             w.log(loss=0.5)
     w.flush()
     marks = list(w._view.panels["loss"].series.values())
-    assert not any(m.raw.display_legend or m.smooth.display_legend for m in marks)
+    assert "lossplot-legend-item" not in w._view.panels["loss"].legend.value
     assert [m.raw.labels[0] for m in marks] == [f"r{k}" for k in range(MAX_LEGEND_RUNS + 1)]  # still labelled
     assert w.runs.comparing and len(w._view.run_table.checks) == MAX_LEGEND_RUNS + 1

@@ -84,3 +84,25 @@ def test_track_is_bit_identical_and_recomputes_any_range(weight):
     for lo, hi in [(0, 10), (990, 1010), (12_345, 12_346), (19_000, 20_000), (0, 20_000)]:
         np.testing.assert_array_equal(track.values(fetch, lo, hi), full[lo:hi])
     assert track.nbytes < 20_000 * 8  # O(n / block) plus the dense head, not the whole series
+
+
+def test_sparse_series_are_smoothed_over_the_same_steps_as_their_panel() -> None:
+    from lossplot_widget.core.history import History
+    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+
+    h = History()
+    rng = np.random.default_rng(1)
+    loss = rng.normal(size=300) + 5
+    val = {s: 6.0 - s / 100 for s in range(29, 300, 30)}  # once per 30 steps
+    for step in range(300):
+        h.append({"loss": float(loss[step]), **({"val_loss": val[step]} if step in val else {})}, step, None)
+    frame = FrameBuilder(h).build(FrameOptions(smoothing=0.6))
+    by_name = {sf.name: sf for sf in frame.panels["loss"]}
+    # the densest series: TensorBoard's EMA, bit for bit
+    np.testing.assert_array_equal(by_name["loss"].smooth_y, ema_smooth(loss, 0.6))
+    # the sparse one: weight 0.6 ** 30 per point, so it follows its points instead of lagging 1.5 points behind
+    np.testing.assert_array_equal(by_name["val_loss"].smooth_y, ema_smooth(list(val.values()), 0.6**30))
+    assert np.max(np.abs(by_name["val_loss"].smooth_y - list(val.values()))) < 1e-6
+    exact = FrameBuilder(h).build(FrameOptions(smoothing=0.6, smooth_by_steps=False)).panels["loss"][1]
+    np.testing.assert_array_equal(exact.smooth_y, ema_smooth(list(val.values()), 0.6))  # TensorBoard's, kept
+    assert np.max(np.abs(exact.smooth_y - list(val.values()))) > 0.05

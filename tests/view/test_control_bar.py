@@ -5,7 +5,7 @@ from __future__ import annotations
 from lossplot_widget import LiveLossWidget
 from lossplot_widget.control.delivery import HANDLER
 from lossplot_widget.control.run import RunControl
-from lossplot_widget.view.control_bar import PAUSE_LABEL, RESUME_LABEL, ControlBar
+from lossplot_widget.view.control_bar import PAUSE_LABEL, RESUME_LABEL, STOP_LABEL, ControlBar
 
 
 def test_toolbar_buttons_use_the_normal_handlers_without_a_kernel(recorder):
@@ -13,16 +13,17 @@ def test_toolbar_buttons_use_the_normal_handlers_without_a_kernel(recorder):
     w.widget
     bar = w._view.control_bar
     assert bar.mechanism == HANDLER and "between cells" in bar.status.value
-    assert bar.stop.description == "■ Stop" and bar.pause.description == "❚❚ Pause"
+    assert bar.stop.description == STOP_LABEL and bar.pause.description == PAUSE_LABEL
+    assert "Stop" in bar.stop.tooltip and "Pause" in bar.pause.tooltip  # symbols on the buttons, words in tooltips
     bar.pause.value = True  # no run active: snaps back
     assert bar.pause.value is False
     bar.stop.click()
     w.log(loss=1.0)
     assert not w.should_stop and "running" in bar.status.value
     bar.pause.value = True
-    assert w.paused and bar.pause.description == "▶ Resume"
+    assert w.paused and bar.pause.description == RESUME_LABEL and "Resume" in bar.pause.tooltip
     bar.pause.value = False
-    assert not w.paused and bar.pause.description == "❚❚ Pause"
+    assert not w.paused and bar.pause.description == PAUSE_LABEL
     bar.stop.click()
     assert w.should_stop and "stopped at step 0" in bar.status.value
     w.run_control.end()

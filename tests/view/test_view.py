@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossplot_widget import LiveLossWidget
 from lossplot_widget.control.run import RunControl
 from lossplot_widget.core.history import History
 from lossplot_widget.render.frames import FrameBuilder, FrameOptions
@@ -30,7 +31,7 @@ def test_view_draws_a_frame_panels_marks_notes_and_summary(recorder):
     view.apply(_frame(options), options, notes=["a <b>note</b>"])
     assert list(view.panels) == ["loss", "acc"]
     assert [b.children[1] for b in view.panel_box.children] == [view.panels[t].figure for t in ("loss", "acc")]
-    assert [b.children[0].description for b in view.panel_box.children] == ["\u25be loss", "\u25be acc"]
+    assert [b.children[0].children[0].description for b in view.panel_box.children] == ["\u25be loss", "\u25be acc"]
     assert view.children == (view.toolbar, view.notes, view.panel_box, view.run_table.box, view.summary)
     raw = view.panels["loss"].marks("loss").raw
     np.testing.assert_array_equal(np.asarray(raw.y), (1.0 / np.arange(1, 21)).astype(np.float32))  # wire dtype
@@ -60,3 +61,13 @@ def test_view_close_closes_everything_it_made(recorder):
     view.close()
     closed = {m["comm_id"] for m in recorder.messages if m["msg_type"] == "comm_close"}
     assert opened and opened <= closed
+
+
+def test_widget_shares_an_hbox_row_instead_of_claiming_it(recorder):
+    import ipywidgets as widgets
+
+    w = LiveLossWidget()
+    # a 0% basis: in an HBox the widget takes its share of the row, not the panels' full width
+    assert w.layout.flex == "1 1 0%" and w.layout.min_width == "320px"
+    mine = LiveLossWidget(layout=widgets.Layout(flex="2 1 auto", min_width="100px"))
+    assert (mine.layout.flex, mine.layout.min_width) == ("2 1 auto", "100px")  # the user's layout wins

@@ -27,23 +27,30 @@ def test_log_axis_gets_sparse_ticks_and_linear_gets_defaults(recorder) -> None:
     for step in range(200):
         w.log(loss=2.0 * np.exp(-step / 60) + 0.1)
     panel = _panel(w)
-    assert list(panel.y_axis.tick_values) == []
+    assert panel.y_axis.tick_values is None or list(panel.y_axis.tick_values) == []
     w.log_y = True
     w.flush()
     ticks = list(panel.y_axis.tick_values)
     assert ticks == [0.2, 0.5, 1.0, 2.0]
     w.log_y = False
     w.flush()
-    assert list(panel.y_axis.tick_values) == []
+    assert panel.y_axis.tick_values is None or list(panel.y_axis.tick_values) == []
 
 
-def test_legend_moves_to_the_smoothed_line(recorder) -> None:
+def test_legend_is_html_beside_the_title_not_over_the_curves(recorder) -> None:
     w = LiveLossWidget(smoothing=0.0)
     for step in range(50):
         w.log(loss=1.0 / (step + 1))
-    marks = _panel(w).marks("loss")
-    assert marks.raw.display_legend and not marks.smooth.display_legend
+    w.log_epoch(val_loss=0.5)
+    panel = _panel(w)
+    marks = panel.marks("loss")
+    # bqplot draws no legend box inside the plot area
+    assert not any(m.display_legend for s in panel.series.values() for m in (s.raw, s.smooth))
+    legend = panel.legend.value
+    assert legend.count('class="lossplot-legend-item"') == 2
+    assert ">loss<" in legend and ">val_loss<" in legend
+    assert legend.count("stroke-dasharray") == 1  # val_loss is dashed, in its swatch too
+    assert panel.legend in panel.header_row.children
     w.smoothing = 0.9
     w.flush()
-    assert marks.smooth.display_legend and not marks.raw.display_legend
-    assert marks.smooth.labels == ["loss"]
+    assert marks.smooth.labels == ["loss"] and panel.legend.value == legend

@@ -1,0 +1,58 @@
+"""The drawing options of a LiveLossWidget, as traitlets (set in the constructor or later).
+
+The widget observes them and turns them into :class:`~lossplot_widget.render.frame.FrameOptions`; the
+toolbar's controls are linked to them.
+
+>>> t = DrawingTraits(smoothing=0.9); t.smoothing, t.ignore_outliers
+(0.9, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import traitlets
+
+from .frame import DEFAULT_MAX_POINTS, X_AXES, FrameOptions
+
+__all__ = ["DrawingTraits"]
+
+
+class DrawingTraits(traitlets.HasTraits):
+    """Smoothing, y axis, x axis, point and byte budgets, window and panel filter."""
+
+    smoothing = traitlets.Float(0.6, min=0.0, help="TensorBoard-style EMA weight in [0, 1); 0 = off")
+    smooth_by_steps = traitlets.Bool(
+        True, help="smooth a panel's sparser series (e.g. validation) over the same steps as its densest one "
+        "(False: TensorBoard's per-point EMA for every series)"
+    )
+    log_y = traitlets.Bool(False, help="logarithmic y axes (values <= 0 are drawn as gaps)")
+    ignore_outliers = traitlets.Bool(
+        True, help="fit the y axis to the bulk of the visible data and the latest values (False: the whole range)"
+    )
+    x_axis = traitlets.Enum(X_AXES, default_value="step", help="x axis: step, epoch or time")
+    max_points = traitlets.Int(
+        DEFAULT_MAX_POINTS, min=16, help="at most this many points per line per frame (a min/max pair per column)"
+    )
+    refresh_interval = traitlets.Float(0.25, min=0.0, help="minimum seconds between two frames")
+    window = traitlets.Int(
+        None, allow_none=True, min=1, help="follow the latest N steps (None: the whole run); a zoom takes precedence"
+    )
+    panel_filter = traitlets.Unicode("", help="show only panels matching this regex (else text); '' shows all")
+    frame_bytes = traitlets.Int(160_000, min=0, help="bytes of line data one frame may send (0: no limit)")
+    bytes_per_second = traitlets.Int(800_000, min=0, help="bytes of line data sent per second (0: no limit)")
+
+    @traitlets.validate("smoothing")
+    def _check_smoothing(self, proposal: Mapping[str, Any]) -> float:
+        if not proposal["value"] < 1.0:
+            raise traitlets.TraitError(f"smoothing must be in [0, 1), got {proposal['value']!r}")
+        return float(proposal["value"])
+
+    def frame_options(self, **state: Any) -> FrameOptions:
+        """These traits as :class:`~lossplot_widget.render.frame.FrameOptions`, plus ``state`` (zoom, hidden runs)."""
+        return FrameOptions(
+            smoothing=self.smoothing, smooth_by_steps=self.smooth_by_steps, log_y=self.log_y,
+            ignore_outliers=self.ignore_outliers, x_axis=self.x_axis, max_points=self.max_points, window=self.window,
+            panel_filter=self.panel_filter, **state,
+        )
