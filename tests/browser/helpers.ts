@@ -286,3 +286,41 @@ export async function runAllInNotebook7(page: Page, path: string): Promise<void>
   await waitForIdleKernel(page);
   await startRunAll(page);
 }
+
+/** Rows the widget's toolbar takes: distinct tops (to 6 px) of its visible controls. */
+export async function toolbarRows(root: Locator): Promise<number> {
+  const tops = await root
+    .locator('.widget-hbox')
+    .first()
+    .evaluate(bar =>
+      Array.from(bar.children)
+        .map(c => (c as HTMLElement).getBoundingClientRect())
+        .filter(r => r.width > 0 && r.height > 0)
+        .map(r => r.top + r.height / 2)
+    );
+  const rows: number[] = [];
+  for (const t of tops) {
+    if (!rows.some(r => Math.abs(r - t) < 6)) rows.push(t);
+  }
+  return rows.length;
+}
+
+/** Click the toolbar's "⤓ csv" link and return the downloaded file's text (a browser download, no server file). */
+export async function downloadCsv(page: Page, root: Locator): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), root.locator('a.lossplot-download-csv').click()]);
+  expect(download.suggestedFilename()).toBe('lossplot.csv');
+  const file = await download.path();
+  return require('fs').readFileSync(file, 'utf-8');
+}
+
+/** Rows of a lossplot CSV per metric (header checked). */
+export function csvCounts(text: string): Record<string, number> {
+  const lines = text.trim().split(/\r?\n/);
+  expect(lines[0]).toBe('run,metric,step,epoch,time,value,config');
+  const counts: Record<string, number> = {};
+  for (const line of lines.slice(1)) {
+    const metric = line.split(',')[1];
+    counts[metric] = (counts[metric] || 0) + 1;
+  }
+  return counts;
+}

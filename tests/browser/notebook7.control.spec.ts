@@ -18,7 +18,7 @@ test('Notebook 7: Stop ends a blocking loop', async ({ page }) => {
   const widget = page.locator('.lossplot-widget').first();
   const stop = widget.locator('.lossplot-stop');
   await expect(stop).toBeVisible({ timeout: 60_000 });
-  await expect(widget.locator('.lossplot-control-status')).toContainText('control: live');
+  await expect(widget.locator('.lossplot-control-status span').first()).toHaveAttribute('title', /control: live/);
   await expect
     .poll(async () => (await notebookBusy(page)) && (await widget.locator('tr.lossplot-row').count()) > 0, {
       timeout: 60_000
