@@ -44,10 +44,8 @@ QUANTILES = (0.1, 0.9)
 _MIN_REL, _MIN_DECADES = 0.1, 0.3
 #: padding on each side, as a fraction of the span
 _PAD = 0.05
-#: about this many x ticks where Python sets them
+#: about this many x ticks
 X_TICKS = 5
-#: step axes spanning fewer steps than this get whole-number ticks from Python
-WHOLE_STEP_SPAN = 50
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ def tick_format(lo: float, hi: float, ticks: int = 5) -> str:
 @dataclass(frozen=True)
 class PanelAxes:
     """What a panel's axes show: its y range (``None``: nothing drawn) and the x tick values
-    (``None``: the browser's own; whole steps on a short step axis)."""
+    (about five round values; whole numbers on a step axis)."""
 
     y: YRange | None
     x_ticks: list[float] | None = None
@@ -148,10 +146,10 @@ def panel_axes(
         lo = float(min(np.nanmin(a) for a in xs)) if lo is None else lo
         hi = float(max(np.nanmax(a) for a in xs)) if hi is None else hi
     ticks = None
-    if x_axis == "step" and lo is not None and hi is not None and hi - lo < WHOLE_STEP_SPAN:
-        # the browser's own ticks fall between steps on a short span (0.5, 1.5, ...); on a longer one they are
-        # whole, and they follow a zoom at once (Python hears of a zoom only when the kernel is free)
-        ticks = nice_ticks(float(lo), float(hi), X_TICKS, integer=True)
+    if lo is not None and hi is not None:
+        # about five round ticks (whole numbers on a step axis): the browser's own are about ten whatever the
+        # width (labels run together in a 350 px panel) and fall between steps on a short span (0.5, 1.5)
+        ticks = nice_ticks(float(lo), float(hi), X_TICKS, integer=x_axis == "step") or None
     return PanelAxes(yr, ticks)
 
 

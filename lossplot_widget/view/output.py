@@ -1,9 +1,20 @@
-"""The notebook output of a widget: its view plus a static SVG, refreshed in place after each cell.
+"""The notebook output of a widget: its live view, and a static SVG beside it refreshed after each cell.
 
 JupyterLab does not save widget state in notebooks by default, and nbconvert falls back to
-``image/svg+xml`` when it has no widget state: the SVG beside the widget view is what a saved
-notebook, GitHub or an HTML export show. :class:`StaticOutput` remembers the display id it
-used, so :meth:`StaticOutput.refresh` can replace the picture when the curves changed.
+``image/svg+xml`` when it has no widget state: the SVG is what a saved notebook, GitHub or an HTML
+export show. :meth:`StaticOutput.display` makes **two** outputs:
+
+1. the live view (``application/vnd.jupyter.widget-view+json``), displayed once and never updated;
+2. the picture: ``image/svg+xml`` beside a widget view of model id ``""``, which JupyterLab's, Notebook 7's
+   and Voilà's widget renderer hides (so the live page shows only the view) and nbconvert, with no widget
+   state, replaces by the SVG. It has a display id: :meth:`StaticOutput.refresh` replaces it when the
+   curves changed.
+
+Why not one output holding both, updated in place: ``update_display`` makes JupyterLab call the widget
+renderer's ``renderModel`` again on the same node, and ipywidgets 8.1 then creates a second view of the
+widget without disposing the first. The old view stays alive, detached from the page, and keeps drawing
+every frame (after n refreshes each figure had n + 1 views); panels it adds while detached measure 0 px
+and bqplot logs ``<rect> attribute width: A negative value`` (-80 = 0 - the 60 + 20 px margins).
 """
 
 from __future__ import annotations
@@ -12,9 +23,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["StaticOutput"]
+__all__ = ["HIDDEN_VIEW", "WIDGET_VIEW", "StaticOutput"]
 
 Bundle = dict[str, Any]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: a widget view that renders as nothing: ipywidgets' renderer hides an output whose model id is ""
+HIDDEN_VIEW = {"model_id": "", "version_major": 2, "version_minor": 0}
 
 
 class StaticOutput:
@@ -26,6 +40,12 @@ class StaticOutput:
         The widget's own mime bundle (``application/vnd.jupyter.widget-view+json`` and text).
     svg : callable
         ``svg() -> (picture, version)``: the current static picture and the data version it shows.
+
+    Examples
+    --------
+    >>> out = StaticOutput(lambda: {WIDGET_VIEW: {"model_id": "abc"}}, lambda: ("<svg/>", 3))
+    >>> out.picture()[WIDGET_VIEW]["model_id"], out.picture()["image/svg+xml"], out.version
+    ('', '<svg/>', 3)
     """
 
     def __init__(self, view_bundle: Callable[[], Bundle], svg: Callable[[], tuple[str, int]]) -> None:
@@ -36,16 +56,22 @@ class StaticOutput:
         self.version = -1  # data version of the picture last shown
 
     def bundle(self) -> Bundle:
-        """The view plus the static SVG of the current curves."""
+        """The view plus the static SVG of the current curves, in one bundle (``_repr_mimebundle_``)."""
         bundle = dict(self._view_bundle())
         bundle["image/svg+xml"], self.version = self._svg()
         return bundle
 
+    def picture(self) -> Bundle:
+        """The picture output: the SVG beside a hidden widget view (see the module's docstring)."""
+        svg, self.version = self._svg()
+        return {WIDGET_VIEW: dict(HIDDEN_VIEW), "image/svg+xml": svg, "text/plain": ""}
+
     def display(self) -> None:
-        """Display under IPython with a display id (so the picture can be refreshed later)."""
+        """Display under IPython: the view, then the picture with a display id (so it can be refreshed)."""
         from IPython.display import display
 
-        display(self.bundle(), raw=True, display_id=self.display_id)
+        display(self._view_bundle(), raw=True)
+        display(self.picture(), raw=True, display_id=self.display_id)
         self.displayed = True
 
     def refresh(self, version: int) -> None:
@@ -54,4 +80,4 @@ class StaticOutput:
             return
         from IPython.display import update_display
 
-        update_display(self.bundle(), raw=True, display_id=self.display_id)
+        update_display(self.picture(), raw=True, display_id=self.display_id)

@@ -33,6 +33,13 @@ test('readable y range, one-line toolbar, CSV download, no console error under R
   const n = printed(output, 'N');
   await expect.poll(() => rawPointCount(widget)).toBeGreaterThan(100);
 
+  // the display cell shows the live view only: the static picture beside it is hidden (a widget view of model
+  // id ""), also after the end-of-cell refreshes
+  const displayOutputs = page.locator('.jp-Notebook .jp-Cell').nth(1).locator('.jp-OutputArea-output:visible');
+  await expect(displayOutputs.locator('.lossplot-widget')).toHaveCount(1);
+  await expect(displayOutputs.locator('img, svg.lossplot-static')).toHaveCount(0);
+  await expect(displayOutputs.filter({ hasText: /Loading widget|Error displaying widget/ })).toHaveCount(0);
+
   // the loss panel: ticks span the settled band (0.5 +- 0.05), not 0..100; the panel says it clipped
   const lossPanel = widget.locator('.lossplot-panel').first();
   await expect(lossPanel.locator('.lossplot-clipped')).toContainText('y clipped');
