@@ -22,7 +22,7 @@ from ..core.epochs import epoch_step_bounds
 from ..core.grouping import assign_panels, panel_matcher, panel_title
 from ..core.history import History, Series, Stats
 from ..core.runs import Run, RunSet
-from .axes import panel_axes
+from .axes import PanelAxes, panel_axes
 from .frame import (  # the frame's types live in frame.py; importable from here as before
     DEFAULT_MAX_POINTS,
     DRAW_LIMIT,
@@ -83,6 +83,8 @@ class FrameBuilder:
         self._tracks: dict[tuple[Run, str], SeriesTrack] = {}
         self._last: dict[tuple[Run, str], tuple[tuple[object, ...], SeriesFrame]] = {}
         self._weights: dict[SeriesKey, float] = {}  # this frame's EMA weight per series
+        #: per panel: the options and series frames its axes were computed from, and the axes
+        self._panel_axes: dict[str, tuple[tuple[object, ...], list[SeriesFrame], PanelAxes]] = {}
 
     def build(self, options: FrameOptions, choose: Chooser | None = None) -> Frame:
         """The frame for ``options``: every visible series of every panel the filter shows.
@@ -140,11 +142,7 @@ class FrameBuilder:
         for title, members in shown.items():
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
         style_panels(panels, comparing, {r.name: r.index for r in runs})
-        axes = {
-            title: panel_axes(series, log=options.log_y, ignore_outliers=options.ignore_outliers,
-                              x_axis=options.x_axis, x_range=options.x_ranges.get(title))
-            for title, series in panels.items()
-        }
+        axes = {title: self._axes(title, series, options) for title, series in panels.items()}
         return Frame(axes=axes, panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
                      comparing=comparing, layout=list(layout), deferred=deferred, filter_valid=filter_valid,
                      filtered=frozenset(layout) - set(shown) - options.collapsed)
@@ -173,6 +171,19 @@ class FrameBuilder:
                     k = max(1, round(gap / unit)) if options.smooth_by_steps and unit > 0 and gap > 0 else 1
                     weights[(run.name, m)] = w**k if w > 0 else 0.0
         return weights
+
+    def _axes(self, title: str, series: list[SeriesFrame], options: FrameOptions) -> PanelAxes:
+        """The panel's axes, reused while it draws the very same series frames with the same options."""
+        key = (options.log_y, options.ignore_outliers, options.x_axis, options.x_ranges.get(title))
+        last = self._panel_axes.get(title)
+        if last is not None and last[0] == key and len(last[1]) == len(series) and all(
+            a is b for a, b in zip(last[1], series)
+        ):
+            return last[2]
+        axes = panel_axes(series, log=options.log_y, ignore_outliers=options.ignore_outliers, x_axis=options.x_axis,
+                          x_range=options.x_ranges.get(title))
+        self._panel_axes[title] = (key, list(series), axes)
+        return axes
 
     def _choose(
         self, by_name: Mapping[str, Run], wanted: list[SeriesKey], options: FrameOptions, choose: Chooser | None

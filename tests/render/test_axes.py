@@ -192,3 +192,21 @@ def test_downloads_hold_the_history_as_csv_and_the_picture(recorder) -> None:
     before = links
     w._refresh_downloads()  # nothing new: nothing sent
     assert w._view.downloads.html.value is before
+
+
+def test_axes_are_reused_while_a_panel_draws_the_same_series() -> None:
+    from lossplot_widget.core.history import History
+    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+
+    h = History()
+    for v in SPIKE_START[:100]:
+        h.append({"loss": float(v), "acc": 0.5}, None, None)
+    builder = FrameBuilder(h)
+    first = builder.build(FrameOptions())
+    again = builder.build(FrameOptions())
+    assert again.axes["loss"] is first.axes["loss"]  # nothing changed: not computed again
+    h.append({"loss": 1e6}, None, None)  # a divergence: the loss panel's axes follow at once
+    later = builder.build(FrameOptions())
+    assert later.axes["loss"] is not first.axes["loss"] and later.axes["loss"].y.hi >= 1e6
+    assert later.axes["acc"] is first.axes["acc"]
+    assert builder.build(FrameOptions(ignore_outliers=False)).axes["acc"] is not first.axes["acc"]
