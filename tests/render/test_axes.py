@@ -210,3 +210,17 @@ def test_axes_are_reused_while_a_panel_draws_the_same_series() -> None:
     assert later.axes["loss"] is not first.axes["loss"] and later.axes["loss"].y.hi >= 1e6
     assert later.axes["acc"] is first.axes["acc"]
     assert builder.build(FrameOptions(ignore_outliers=False)).axes["acc"] is not first.axes["acc"]
+
+
+def test_a_history_too_large_for_a_link_says_to_call_to_csv(recorder, monkeypatch) -> None:
+    import lossplot_widget.view.downloads as downloads
+
+    monkeypatch.setattr(downloads, "MAX_CSV_POINTS", 3)
+    w = LiveLossWidget()
+    w.widget
+    for v in (1.0, 0.5, 0.25, 0.125):
+        w.log(loss=v)
+    w._refresh_downloads()
+    links = w._view.downloads.html.value
+    assert "lossplot-download-csv" not in links and "w.to_csv(path)" in links and "4 points" in links
+    assert 'download="lossplot.svg"' in links  # the picture stays downloadable
