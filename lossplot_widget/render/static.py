@@ -49,7 +49,10 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, log_y: bool, k: 
     """One panel as the live view draws it: raw lines (faint under a smoothed one), smoothed lines, the same
     y range rule (:mod:`~lossplot_widget.render.axes`), whole-number ticks on a step axis, the legend above."""
     ox = k * W
-    axes = frame.axes.get(title) or panel_axes(series, log=log_y, ignore_outliers=True, x_axis="")
+    step_axis = frame.x_label == "step"
+    axes = frame.axes.get(title) or panel_axes(
+        series, log=log_y, ignore_outliers=True, x_axis="step" if step_axis else frame.x_label
+    )
     out = [f'<g transform="translate({ox},0)">',
            f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{escape(_short(title, 28))}</text>']
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
@@ -61,7 +64,6 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, log_y: bool, k: 
         out.append("</g>")
         return out
     x0, x1 = float(min(a.min() for a in xs)), float(max(a.max() for a in xs))
-    step_axis = frame.x_label == "step"
     if not x1 > x0:
         x0, x1 = x0 - 1, x1 + 1
     y0, y1 = axes.y.lo, axes.y.hi
@@ -91,7 +93,7 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, log_y: bool, k: 
         out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#ddd" '
                    f'stroke-dasharray="3,3"/>')
         out.append(f'<text x="{LEFT - 4}" y="{yy + 4:.1f}" text-anchor="end" font-size="10">{label}</text>')
-    for t in nice_ticks(x0, x1, integer=step_axis):
+    for t in axes.x_ticks or []:  # the live view's x ticks (round; whole numbers on a step axis)
         xx = float(px(np.array(t)))
         out.append(f'<text x="{xx:.1f}" y="{TOP + ph + 14}" text-anchor="middle" font-size="10">{t:.6g}</text>')
     out.append(f'<text x="{LEFT + pw / 2}" y="{H - 6}" text-anchor="middle" font-size="11">'
