@@ -80,17 +80,18 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
         self.progress = Progress(total)
         self.height = height
-        #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`)
-        self.run_control = RunControl(hooks=control_hooks)
+        self._frames = FrameLoop(self._paint, lambda: self.runs.version)
+        #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`); control handlers on a
+        #: kernel subshell hold the drawing lock
+        self.run_control = RunControl(hooks=control_hooks, lock=self._frames.lock)
         self._groups = normalize_groups(groups)
         self._followers: list[Follower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
         self._x_ranges: dict[str, XRange] = {}  # zoomed panels, reported by the view
-        self._hidden: set[str] = set()  # runs unchecked in the run table
+        self._hidden: frozenset[str] = frozenset()  # runs unchecked in the run table (replaced, never mutated)
         self._collapsed: frozenset[str] = frozenset()  # panels folded away in the view
         self._builder = FrameBuilder(self.runs)
         self._budget: FrameBudget[SeriesKey] = FrameBudget()
-        self._frames = FrameLoop(self._paint, lambda: self.runs.version)
         self._view: PlotView | None = None
         self._links: list[traitlets.link] = []
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
@@ -191,7 +192,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     def clear(self) -> None:
         """Forget every run and its points (a deliberate delete, e.g. a Clear button); a new view."""
         self.runs.clear()
-        self._hidden.clear()
+        self._hidden = frozenset()
         self._builder = FrameBuilder(self.runs)
         if self._view is not None:
             self._close_view()
@@ -203,7 +204,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
             raise KeyError(f"no run named {name!r}; runs: {list(self.runs)}")
         if visible == (name not in self._hidden):
             return
-        (self._hidden.discard if visible else self._hidden.add)(name)
+        self._hidden = self._hidden - {name} if visible else self._hidden | {name}
         self._redraw()
 
     def _current_step(self) -> int | None:
@@ -250,7 +251,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._maybe_draw()
 
     def _options(self) -> FrameOptions:
-        return self.frame_options(groups=self._groups, x_ranges=dict(self._x_ranges), hidden=frozenset(self._hidden),
+        return self.frame_options(groups=self._groups, x_ranges=dict(self._x_ranges), hidden=self._hidden,
                                   collapsed=self._collapsed)
 
     def _paint(self, final: bool) -> int:

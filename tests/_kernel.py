@@ -56,8 +56,9 @@ class Kernel:
     def click(self, comm_id: str) -> float:
         return self.send_comm(comm_id, {"method": "custom", "content": {"event": "click"}})
 
-    def toggle(self, comm_id: str, value: bool) -> float:
-        return self.send_comm(comm_id, {"method": "update", "state": {"value": value}, "buffer_paths": []})
+    def update(self, comm_id: str, **state: Any) -> float:
+        """A state change made in the page (a slider moved, a toggle pressed, a scale zoomed)."""
+        return self.send_comm(comm_id, {"method": "update", "state": state, "buffer_paths": []})
 
     # ------------------------------------------------------------ results
     def _pump_iopub(self, timeout: float) -> None:

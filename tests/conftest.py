@@ -14,6 +14,10 @@ class RecordingComm(BaseComm):
 
     log: list[dict[str, Any]] = []
 
+    def _reply_subshell_for(self, data: Any, default: Any) -> Any:
+        """As ipykernel's comms (>= 7.4): which subshell handles a message from the page."""
+        return default
+
     def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any) -> None:
         RecordingComm.log.append(
             {"comm_id": self.comm_id, "msg_type": msg_type, "data": data, "buffers": buffers or []}

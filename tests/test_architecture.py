@@ -4,8 +4,8 @@
   render only core and render; view and follow never import the widget; landscape (its own widget)
   uses render, control and view, never the loss widget;
 - no import cycle between modules;
-- no module reads another object's private attributes (ipykernel's, in control/peek.py, excepted:
-  that is the documented fallback mechanism);
+- no module reads another object's private attributes (ipykernel's, in control/peek.py and
+  control/subshell.py, excepted: those are the documented delivery mechanisms);
 - modules stay small.
 """
 
@@ -19,6 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lossplot_widget"
 ALLOWED_PRIVATE = {
     ("control/peek.py", "_recv_callback"): "ipykernel 7.0-7.3 stream callback (documented in control/delivery.py)",
     ("control/peek.py", "_queue"): "ipykernel 6 message queue (documented in control/delivery.py)",
+    ("control/subshell.py", "_create_subshell"): "ipykernel >= 7.4 subshell manager, run on its own thread as the "
+    "kernel's create_subshell_request does (documented in control/subshell.py)",
     ("follow/tbevents.py", "_replace"): "NamedTuple's public API",
     ("keras.py", "_jax_state"): "the state Keras' JAX trainer sets for callbacks to read (metric counts during fit)",
     ("adapters/lightning_hooks.py", "_batches_that_stepped"): "the step Lightning's loggers write (its own "

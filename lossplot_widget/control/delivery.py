@@ -2,9 +2,14 @@
 
 While a cell runs, the kernel's main thread is busy in the user's loop, so an ordinary
 ``on_click`` runs only after the cell. :func:`connect_buttons` picks, by feature detection,
-the first of three ways that works on the running kernel and returns its name:
+the first of four ways that works on the running kernel and returns its name:
 
-``hook`` (ipykernel >= 7.4)
+``subshell`` (ipykernel >= 7.4; :mod:`lossplot_widget.control.subshell`)
+    A kernel subshell handles every message to the widget's comms (toolbar, panels, run table,
+    zoom), so *every* control acts while a cell blocks, in order, and the page's pending counter
+    is released (Resume reaches a paused loop). Handlers run on that thread under the widget's
+    drawing lock.
+``hook`` (ipykernel >= 7.4 where no subshell could be made)
     ipykernel reads every shell message on its own shell-channel thread and asks the target
     comm where to route it. Private attributes used, and how each is detected:
 
@@ -32,7 +37,7 @@ Public ipykernel API used as well: ``ipykernel.kernelbase.Kernel.instance()`` /
 ``.initialized()`` (read from ``sys.modules``, never imported here) and
 ``Kernel.get_parent("shell")`` (which request a main-thread run belongs to).
 
-Turn both private mechanisms off with ``LiveLossWidget(control_hooks=False)``,
+Turn the private mechanisms off with ``LiveLossWidget(control_hooks=False)``,
 :data:`HOOKS_ENABLED` or the environment variable ``LOSSPLOT_CONTROL_HOOKS=0``.
 
 >>> seen = []
@@ -50,6 +55,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .peek import Peeker, peek_supported
+from .subshell import SubshellRouter, kernel_subshell
 
 __all__ = [
     "FORCE_MECHANISM",
@@ -57,8 +63,10 @@ __all__ = [
     "HOOK",
     "HOOKS_ENABLED",
     "MECHANISM_TEXT",
+    "LIVE_SETTINGS",
     "PEEK",
     "POLL_INTERVAL",
+    "SUBSHELL",
     "ClickSink",
     "connect_buttons",
     "current_kernel",
@@ -67,24 +75,30 @@ __all__ = [
     "observing_route",
     "request_scope",
     "routing_hook_supported",
-    "toggle_value",
 ]
 
 #: module-wide default for ``LiveLossWidget(control_hooks=...)``
 HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
-#: tests only: force ``"peek"`` or ``"handler"`` where the hook would be chosen (``LOSSPLOT_CONTROL_MECHANISM``)
+#: tests only: force ``"hook"``, ``"peek"`` or ``"handler"`` where the subshell would be chosen
+#: (``LOSSPLOT_CONTROL_MECHANISM``)
 FORCE_MECHANISM = os.environ.get("LOSSPLOT_CONTROL_MECHANISM", "").strip().lower() or None
 #: seconds between two looks at pending shell messages (``peek`` mechanism, from ``log()``)
 POLL_INTERVAL = 0.05
+SUBSHELL = "subshell"
 HOOK = "hook"
 PEEK = "peek"
 HANDLER = "handler"
+#: the mechanisms under which every setting (not only Stop/Pause) acts while a cell blocks
+LIVE_SETTINGS = frozenset({SUBSHELL})
 MECHANISM_TEXT = {
-    HOOK: ("live", "Stop/Pause act while a cell blocks (ipykernel shell-channel hook)"),
-    PEEK: ("live (polled)", "Stop/Pause act within ~50 ms while a cell blocks (waiting messages are read)"),
+    SUBSHELL: ("live", "every control acts while a cell blocks (a kernel subshell handles this widget's messages)"),
+    HOOK: ("live", "Stop/Pause act while a cell blocks (ipykernel shell-channel hook); other settings "
+           "apply when the cell ends"),
+    PEEK: ("live (polled)", "Stop/Pause act within ~50 ms while a cell blocks (waiting messages are read); "
+           "other settings apply when the cell ends"),
     HANDLER: (
         "between cells",
-        "Stop/Pause act when the kernel is idle or training runs in a thread; "
+        "controls act when the kernel is idle or training runs in a thread; "
         "a loop blocking a cell sees them only after the cell",
     ),
 }
@@ -95,9 +109,10 @@ class ClickSink(Protocol):
     """What the delivered messages act on (a :class:`~lossplot_widget.control.run.RunControl`)."""
 
     peeker: Peeker | None
+    router: SubshellRouter | None
+    lock: Any  # the widget's drawing lock, held by handlers on the subshell
 
     def observe_stop_message(self, data: Any) -> None: ...
-    def observe_peeked_stop(self, data: Any) -> None: ...
     def observe_pause_message(self, data: Any) -> None: ...
 
 
@@ -185,26 +200,17 @@ def is_click(data: Any) -> bool:
     return content.__class__ is dict and content.get("event") == "click"
 
 
-def toggle_value(data: Any) -> bool | None:
-    """The new ``value`` in a ToggleButton state update, else None.
-
-    >>> toggle_value({"method": "update", "state": {"value": True}}), toggle_value({"method": "custom"})
-    (True, None)
-    """
-    if data.__class__ is not dict or data.get("method") != "update":
-        return None
-    state = data.get("state")
-    if state.__class__ is not dict:
-        return None
-    value = state.get("value")
-    return value if value.__class__ is bool else None
-
-
 def connect_buttons(sink: ClickSink, stop: _HasComm, pause: _HasComm, hooks: bool) -> str:
     """Pick how clicks on ``stop``/``pause`` reach a blocked loop; wire them to ``sink``; return the mechanism."""
     force = FORCE_MECHANISM
     if not hooks or force == HANDLER:
         return HANDLER
+    if force is None:
+        subshell = kernel_subshell(current_kernel())
+        if subshell is not None:
+            sink.router = SubshellRouter(subshell, sink.lock)
+            sink.router.adopt([stop, pause])
+            return SUBSHELL
     if force != PEEK and all(routing_hook_supported(w.comm) for w in (stop, pause)):
         install_routing_hook(stop.comm, sink.observe_stop_message)
         install_routing_hook(pause.comm, sink.observe_pause_message)
@@ -213,7 +219,7 @@ def connect_buttons(sink: ClickSink, stop: _HasComm, pause: _HasComm, hooks: boo
     if peek_supported(kernel):
         if sink.peeker is None or sink.peeker.kernel is not kernel:
             sink.peeker = Peeker(kernel)
-        sink.peeker.watch(stop.model_id, sink.observe_peeked_stop)
+        sink.peeker.watch(stop.model_id, sink.observe_stop_message)
         sink.peeker.watch(pause.model_id, sink.observe_pause_message)
         return PEEK
     return HANDLER

@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from . import cells, delivery
-from .delivery import HANDLER, HOOK, PEEK, is_click, request_scope, toggle_value
+from .delivery import HANDLER, PEEK, is_click, request_scope
 from .peek import Peeker
+from .subshell import SubshellRouter
 
 __all__ = ["Run", "RunControl"]
 
@@ -57,19 +58,33 @@ class RunControl:
 
     ``request_stop`` and ``set_paused`` may be called from any thread, including the kernel's
     shell-channel thread: they only read ``self.run`` and set events.
+
+    Parameters
+    ----------
+    hooks : bool, optional
+        Use ipykernel's internals so controls reach a loop that blocks the kernel (default:
+        :data:`~lossplot_widget.control.delivery.HOOKS_ENABLED`).
+    lock : context manager, optional
+        The widget's drawing lock (re-entrant): held by every control handler that runs on the
+        kernel's subshell, so it never races a frame drawn by the training thread.
     """
 
-    def __init__(self, hooks: bool | None = None) -> None:
+    def __init__(self, hooks: bool | None = None, lock: Any = None) -> None:
         self.hooks = delivery.HOOKS_ENABLED if hooks is None else bool(hooks)
+        self.lock = threading.RLock() if lock is None else lock
         self.run: Run | None = None
         self.mechanism = HANDLER
+        #: serves the view's comms on a kernel subshell (the ``subshell`` mechanism), else None
+        self.router: SubshellRouter | None = None
         #: ``time.monotonic()`` at which ``log()`` should next look for clicks (:meth:`poll`); +inf
         #: unless the ``peek`` mechanism is connected
         self.next_poll = math.inf
         self.last_run: Run | None = None
         self.peeker: Peeker | None = None  # ipykernel 6 and 7.0-7.3
-        self.peeked_clicks = 0  # Stop clicks acted on by the peeker ...
-        self.late_clicks = 0  # ... whose normal on_click, after the cell, is then ignored
+        #: per button, clicks acted on when they first arrived (``hook``, ``peek``) and how many of their
+        #: normal ``on_click`` deliveries, after the cell, were then ignored
+        self.early_clicks = {"stop": 0, "pause": 0}
+        self.late_clicks = {"stop": 0, "pause": 0}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # begin/end only; never taken by the hook
         self._listeners: list[Callable[[str], None]] = []
@@ -100,14 +115,22 @@ class RunControl:
             run.wake.set()
         return True
 
+    def toggle_pause(self) -> bool:
+        """Pause the active run, or resume it if paused; False (ignored) when no run is active."""
+        run = self.run
+        return run is not None and self.set_paused(not run.paused)
+
     def observe_stop_message(self, data: Any) -> None:
+        """A Stop message seen on its first arrival (``hook``: shell-channel thread; ``peek``: main thread)."""
         if is_click(data):
+            self.early_clicks["stop"] += 1
             self.request_stop()
 
-    def observe_peeked_stop(self, data: Any) -> None:
+    def observe_pause_message(self, data: Any) -> None:
+        """A Pause/Resume message seen on its first arrival (as :meth:`observe_stop_message`)."""
         if is_click(data):
-            self.peeked_clicks += 1
-            self.request_stop()
+            self.early_clicks["pause"] += 1
+            self.toggle_pause()
 
     def poll(self, now: float | None = None) -> None:
         """On the main thread: where the kernel needs it (``peek``), look for pending clicks."""
@@ -118,33 +141,35 @@ class RunControl:
             peeker.poll()
 
     def connect(self, stop: Any, pause: Any) -> str:
-        """Wire the Stop button and Pause toggle widgets (see :func:`~.delivery.connect_buttons`)."""
+        """Wire the Stop and Pause buttons (see :func:`~.delivery.connect_buttons`)."""
         self.mechanism = delivery.connect_buttons(self, stop, pause, self.hooks)
         self.next_poll = 0.0 if self.mechanism == PEEK else math.inf
         return self.mechanism
 
+    def route(self, widgets: Iterable[Any]) -> None:
+        """Let the kernel subshell serve these widgets' comms too (a no-op under other mechanisms)."""
+        router = self.router
+        if router is not None:
+            router.adopt(widgets)
+
     # ------------------------------------------------------------ the buttons' normal handlers
+    def _late(self, button: str) -> bool:
+        """True for the normal delivery of a click already acted on when it first arrived."""
+        if self.late_clicks[button] < self.early_clicks[button]:
+            self.late_clicks[button] += 1
+            return True
+        return False
+
     def stop_clicked(self) -> bool:
         """The Stop button's ``on_click``: True when it stopped the run (False: ignored or already done)."""
-        if self.mechanism == HOOK:
-            return False  # the late second delivery of a click the hook already acted on
-        if self.mechanism == PEEK and self.late_clicks < self.peeked_clicks:
-            self.late_clicks += 1  # the peeker acted on this click while the cell blocked
-            return False
-        if self.request_stop():
+        if not self._late("stop") and self.request_stop():
             self._notify("stopping")
             return True
         return False
 
-    def pause_changed(self, paused: bool) -> None:
-        """The Pause toggle's new value, from its normal observer."""
-        if self.mechanism != HOOK:  # a value, not a toggle: applying it twice in a run is harmless
-            self.set_paused(paused)
-
-    def observe_pause_message(self, data: Any) -> None:
-        value = toggle_value(data)
-        if value is not None:
-            self.set_paused(value)
+    def pause_clicked(self) -> bool:
+        """The Pause button's ``on_click`` (it pauses, or resumes a paused run): True when it acted."""
+        return not self._late("pause") and self.toggle_pause()
 
     # ------------------------------------------------------------ lifecycle
     def _stale(self, run: Run) -> bool:

@@ -64,11 +64,17 @@ class FrameLoop:
         self.frames = 0  # frames painted on a view
         self.error: Exception | None = None
         self._warned = False
-        self._lock = threading.Lock()  # one frame at a time
+        #: one frame at a time; re-entrant, so a control handler holding it (see :attr:`lock`) may draw
+        self._lock = threading.RLock()
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
         #: draw only on the timer thread, never inside ``poke`` (measured, see benchmarks/RESULTS.md section 3)
         self.background = False
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while a frame is drawn: whoever changes what frames read (a control's handler) holds it too."""
+        return self._lock
 
     @property
     def dirty(self) -> bool:

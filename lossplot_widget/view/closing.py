@@ -19,7 +19,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-__all__ = ["close_tree"]
+__all__ = ["close_tree", "walk"]
 
 
 def _widgets_in(value: Any) -> Iterator[widgets.Widget]:
@@ -33,11 +33,17 @@ def _widgets_in(value: Any) -> Iterator[widgets.Widget]:
             yield from _widgets_in(item)
 
 
-def close_tree(*roots: widgets.Widget | Iterable[widgets.Widget], keep: Iterable[widgets.Widget] = ()) -> int:
-    """Close ``roots`` and every widget reachable from them (except ``keep``); return how many were open."""
-    seen = {id(w) for w in keep}
+def walk(
+    *roots: widgets.Widget | Iterable[widgets.Widget], skip: Iterable[widgets.Widget] = ()
+) -> Iterator[widgets.Widget]:
+    """``roots`` and every widget reachable from them through synced traits, each once (not ``skip``).
+
+    >>> box = widgets.HBox([widgets.Button()])
+    >>> sorted(type(w).__name__ for w in walk(box))
+    ['Button', 'ButtonStyle', 'HBox', 'Layout', 'Layout']
+    """
+    seen = {id(w) for w in skip}
     stack = [w for root in roots for w in _widgets_in(root)]
-    closed = 0
     while stack:
         w = stack.pop()
         if id(w) in seen:
@@ -45,6 +51,13 @@ def close_tree(*roots: widgets.Widget | Iterable[widgets.Widget], keep: Iterable
         seen.add(id(w))
         for name in w.keys:
             stack.extend(_widgets_in(getattr(w, name, None)))
+        yield w
+
+
+def close_tree(*roots: widgets.Widget | Iterable[widgets.Widget], keep: Iterable[widgets.Widget] = ()) -> int:
+    """Close ``roots`` and every widget reachable from them (except ``keep``); return how many were open."""
+    closed = 0
+    for w in list(walk(*roots, skip=keep)):
         if w.comm is not None:
             closed += 1
             w.close()

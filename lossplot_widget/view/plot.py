@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from ..core.progress import ProgressState
 from ..render.frames import Frame, FrameOptions, SeriesKey
-from .closing import close_tree
+from .closing import close_tree, walk
 from .control_bar import ControlBar
 from .downloads import Downloads
 from .panel import Panel
@@ -118,6 +118,10 @@ class PlotView:
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         self.panels: dict[str, Panel] = {}
+        # where a kernel subshell serves the controls, it serves every widget a person can touch
+        self._route = control.route
+        self._routed_rows = 0
+        self._route(walk(*self.children))
 
     @property
     def children(self) -> tuple[widgets.Widget, ...]:
@@ -137,6 +141,7 @@ class PlotView:
                 panel = self.panels[title] = Panel(title, frame.x_label, self.height, self.toggle_panel)
                 panel.set_collapsed(title in self.collapsed)
                 self.zoom.attach(title, panel)
+                self._route(walk(panel.box, self.zoom.interactions[title]))
                 new_panel = True
             panel.set_log(options.log_y)
             sent.update(panel.apply(series, options.smoothing > 0, frame.x_label, frame.axes.get(title)))
@@ -153,6 +158,9 @@ class PlotView:
         if self.notes.value != html_notes:
             self.notes.value = html_notes
         self.run_table.show(frame)
+        if self.run_table.made != self._routed_rows:  # new rows or sort buttons
+            self._routed_rows = self.run_table.made
+            self._route(walk(self.run_table.box))
         summary = "" if frame.comparing else render_summary(frame)
         if self.summary.value != summary:
             self.summary.value = summary

@@ -79,6 +79,7 @@ class RunTable:
         self.sort_column = 0  # the run column: the order runs began
         self.descending = False
         self._table: tuple[list[str], list[tuple[RunSummary, list[Cell]]]] = ([], [])
+        self._made = 0
 
     # ------------------------------------------------------------------ drawing
     def show(self, frame: Frame) -> None:
@@ -134,6 +135,7 @@ class RunTable:
                 )
                 button.add_class("lossplot-sort")
                 button.on_click(lambda _b, label=label: self.sort_by(label))
+                self._made += 1
             text = label + ("" if i != col else " ▼" if self.descending else " ▲")
             if button.description != text:
                 button.description = text
@@ -157,6 +159,7 @@ class RunTable:
             box = widgets.HBox([check, cells], layout=widgets.Layout(align_items="center", margin="1px 0"))
             self.checks[name] = check
             row = self._rows[name] = (box, cells)
+            self._made += 1
         return row
 
     @staticmethod
@@ -180,6 +183,11 @@ class RunTable:
             'style="font-size:var(--jp-widgets-font-size, 13px);font-variant-numeric:tabular-nums">'
             + "".join(spans) + "</div>"
         )
+
+    @property
+    def made(self) -> int:
+        """How many rows and sort buttons were made so far (a new one is a widget to route)."""
+        return self._made
 
     # ------------------------------------------------------------------ sorting
     def sort_by(self, label: str) -> None:

@@ -6,7 +6,7 @@ import threading
 import time
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.control.delivery import is_click, observing_route, toggle_value
+from lossplot_widget.control.delivery import is_click, observing_route
 from lossplot_widget.control.run import RunControl
 
 
@@ -54,11 +54,6 @@ def test_message_parsing_matches_what_ipywidgets_sends():
     assert not is_click({"method": "custom", "content": {"event": "hover"}})
     assert not is_click({"method": "update", "state": {}})
     assert not is_click(None) and not is_click("click") and not is_click({"method": "custom", "content": 3})
-    assert toggle_value({"method": "update", "state": {"value": True}, "buffer_paths": []}) is True
-    assert toggle_value({"method": "update", "state": {"value": False}}) is False
-    assert toggle_value({"method": "update", "state": {"description": "x"}}) is None
-    assert toggle_value({"method": "update", "state": {"value": 1}}) is None
-    assert toggle_value([]) is None
 
 
 def test_the_routing_wrapper_passes_the_route_through_and_never_raises():
