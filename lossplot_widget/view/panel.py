@@ -213,9 +213,10 @@ class Panel:
             self.figure.marks = [self.rules] + [m for s in self.series.values() for m in s.marks]
 
     def set_log(self, log_y: bool) -> None:
-        if log_y != self.log_y:
-            self.log_y = log_y
-            self.y_axis.scale = self.scales()["y"]
+        """Draw on a log (or linear) y scale from the next :meth:`apply` on: the axis moves to the scale once
+        :meth:`set_axes` gave it its range (a log scale drawn first with a stale or empty domain put NaN
+        ticks on the page)."""
+        self.log_y = log_y
 
     def apply(
         self, frames: list[SeriesFrame], smoothing: bool, x_label: str, axes: PanelAxes | None = None
@@ -225,6 +226,7 @@ class Panel:
         sent: dict[SeriesKey, int] = {}
         if self.x_axis.label != x_label:
             self.x_axis.label = x_label
+        self.set_axes(axes if axes is not None else PanelAxes(None))  # the y scale's range before its marks
         self.ensure(frames, smoothing)
         scales = self.scales()
         shown = set()
@@ -259,7 +261,6 @@ class Panel:
         for key, marks in self.series.items():
             if key not in shown:
                 marks.clear()
-        self.set_axes(axes if axes is not None else PanelAxes(None))
         legend = legend_html(frames, None if axes is None else axes.y)
         if self.legend.value != legend:
             self.legend.value = legend
@@ -274,10 +275,15 @@ class Panel:
             with scale.hold_sync():
                 scale.min, scale.max = lo, hi
         fmt = ".3~g" if yr is None or self.log_y else yr.tick_format
-        if self.y_axis.tick_format != fmt:
-            self.y_axis.tick_format = fmt
-        # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
-        _set_ticks(self.y_axis, log_ticks(yr.lo, yr.hi) if self.log_y and yr is not None else [])
+        # the axis' scale, format and ticks in one message: a log axis left with linear ticks (or the
+        # reverse) for one render drew NaN tick positions
+        with self.y_axis.hold_sync():
+            if self.y_axis.scale is not scale:
+                self.y_axis.scale = scale
+            if self.y_axis.tick_format != fmt:
+                self.y_axis.tick_format = fmt
+            # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
+            _set_ticks(self.y_axis, log_ticks(yr.lo, yr.hi) if self.log_y and yr is not None else [])
         _set_ticks(self.x_axis, axes.x_ticks or [])
 
     def set_rules(self, xs: list[float]) -> None:
