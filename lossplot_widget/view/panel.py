@@ -213,9 +213,7 @@ class Panel:
             self.figure.marks = [self.rules] + [m for s in self.series.values() for m in s.marks]
 
     def set_log(self, log_y: bool) -> None:
-        """Draw on a log (or linear) y scale from the next :meth:`apply` on: the axis moves to the scale once
-        :meth:`set_axes` gave it its range (a log scale drawn first with a stale or empty domain put NaN
-        ticks on the page)."""
+        """Log (or linear) y from the next :meth:`apply` on: the axis moves once its scale has a range."""
         self.log_y = log_y
 
     def apply(
@@ -275,13 +273,9 @@ class Panel:
             with scale.hold_sync():
                 scale.min, scale.max = lo, hi
         fmt = ".3~g" if yr is None or self.log_y else yr.tick_format
-        # the axis' scale, format and ticks in one message: a log axis left with linear ticks (or the
-        # reverse) for one render drew NaN tick positions
-        with self.y_axis.hold_sync():
-            if self.y_axis.scale is not scale:
-                self.y_axis.scale = scale
-            if self.y_axis.tick_format != fmt:
-                self.y_axis.tick_format = fmt
+        with self.y_axis.hold_sync():  # scale, format and ticks in one message (a mix drew NaN ticks)
+            self.y_axis.scale = scale  # an equal value sends nothing
+            self.y_axis.tick_format = fmt
             # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
             _set_ticks(self.y_axis, log_ticks(yr.lo, yr.hi) if self.log_y and yr is not None else [])
         _set_ticks(self.x_axis, axes.x_ticks or [])
