@@ -81,8 +81,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self.progress = Progress(total)
         self.height = height
         self._frames = FrameLoop(self._paint, lambda: self.runs.version)
-        #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`); control handlers on a
-        #: kernel subshell hold the drawing lock
+        #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`); handlers hold the draw lock
         self.run_control = RunControl(hooks=control_hooks, lock=self._frames.lock)
         self._groups = normalize_groups(groups)
         self._followers: list[Follower] = []
@@ -121,7 +120,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     def _options_changed(self, change: Mapping[str, Any]) -> None:
         if change["name"] == "x_axis" and self._x_ranges and self._view is not None:
             self._view.zoom.reset()  # a range in steps means nothing on a time axis
-        self.flush()
+        # while a loop trains on another thread, a frame within the budget (dragging must not slow the loop)
+        self._redraw() if self.run_control.training_elsewhere() else self.flush()
 
     # ----------------------------------------------------------------- logging
     @not_traced

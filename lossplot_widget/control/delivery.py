@@ -55,7 +55,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .peek import Peeker, peek_supported
-from .subshell import SubshellRouter, kernel_subshell
+from .subshell import SubshellRouter, kernel_subshell, routes_per_comm
 
 __all__ = [
     "FORCE_MECHANISM",
@@ -148,14 +148,7 @@ def request_scope() -> Any:
 def routing_hook_supported(comm: Any) -> bool:
     """True where ipykernel's shell-channel thread consults ``comm._reply_subshell_for`` per message."""
     kernel = current_kernel()
-    if kernel is None or not callable(getattr(comm, _ROUTE_METHOD, None)):
-        return False
-    thread = getattr(kernel, "shell_channel_thread", None)
-    if thread is None or not thread.is_alive():
-        return False
-    main = getattr(type(kernel), "shell_channel_thread_main", None)
-    code = getattr(main, "__code__", None)
-    return code is not None and _ROUTE_METHOD in code.co_consts
+    return kernel is not None and callable(getattr(comm, _ROUTE_METHOD, None)) and routes_per_comm(kernel)
 
 
 def install_routing_hook(comm: Any, observe: Callable[[Any], None]) -> bool:

@@ -211,6 +211,11 @@ class RunControl:
             return self.begin()
         return run
 
+    def training_elsewhere(self) -> bool:
+        """True while a run is active on another thread than this one (e.g. a handler on the kernel subshell)."""
+        run = self.run
+        return run is not None and run.thread is not threading.current_thread()
+
     def end_cell(self) -> None:
         """End-of-cell: a run begun on the main thread ends with its cell."""
         run = self.run

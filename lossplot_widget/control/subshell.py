@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
-__all__ = ["SubshellRouter", "kernel_subshell", "subshells_supported"]
+__all__ = ["SubshellRouter", "kernel_subshell", "routes_per_comm", "subshells_supported"]
 
 _ROUTE = "_reply_subshell_for"
 _CALLBACK = "_msg_callback"
@@ -46,18 +46,24 @@ _subshells: dict[int, str] = {}
 _make_lock = threading.Lock()
 
 
-def subshells_supported(kernel: Any) -> bool:
-    """True where ``kernel`` routes comm messages per comm and can make a subshell for us."""
-    if kernel is None or not getattr(kernel, "_supports_kernel_subshells", False):
-        return False
+def routes_per_comm(kernel: Any) -> bool:
+    """True where ``kernel``'s shell-channel thread (alive) asks each comm where its messages go."""
     thread = getattr(kernel, "shell_channel_thread", None)
-    if thread is None or not thread.is_alive() or getattr(thread, "io_loop", None) is None:
-        return False
-    if not callable(getattr(getattr(thread, "manager", None), "_create_subshell", None)):
+    if thread is None or not thread.is_alive():
         return False
     main = getattr(type(kernel), "shell_channel_thread_main", None)
     code = getattr(main, "__code__", None)
     return code is not None and _ROUTE in code.co_consts
+
+
+def subshells_supported(kernel: Any) -> bool:
+    """True where ``kernel`` routes comm messages per comm and can make a subshell for us."""
+    if kernel is None or not getattr(kernel, "_supports_kernel_subshells", False) or not routes_per_comm(kernel):
+        return False
+    thread = kernel.shell_channel_thread
+    return getattr(thread, "io_loop", None) is not None and callable(
+        getattr(getattr(thread, "manager", None), "_create_subshell", None)
+    )
 
 
 def kernel_subshell(kernel: Any, timeout: float = 5.0) -> str | None:
