@@ -49,7 +49,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
 
-# Browser-side benchmark (Chromium + JupyterLab, ~2 min): writes benchmarks/RESULTS_browser.md
+# Browser-side benchmarks (Chromium; JupyterLab, Notebook 7, Voila; ~6 min): write benchmarks/RESULTS_browser.md
+# and benchmarks/RESULTS_browser_controls.md
 bench-browser: $(VENV)/.installed node_modules/.installed
 	LOSSPLOT_BENCH=1 VENV=$(VENV) npx playwright test --project bench
 

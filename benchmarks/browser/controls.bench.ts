@@ -108,7 +108,7 @@ test('training steps while a person drags the smoothing slider for 10 s: Jupyter
   const quiet = (before.perSecond + after.perSecond) / 2;
   dragging =
     `| steps/s without touching (10 s before, 10 s after) | ${before.perSecond.toFixed(1)}, ${after.perSecond.toFixed(1)} |\n` +
-    `| steps/s while dragging the slider for 10 s (${during.releases} releases, each a redraw of every panel) | ${during.perSecond.toFixed(1)} |\n` +
+    `| steps/s while dragging the slider for 10 s (${during.releases} releases: a new smoothing each) | ${during.perSecond.toFixed(1)} |\n` +
     `| training step time while dragging / without | ${(quiet / during.perSecond).toFixed(3)}x |\n`;
   await widget.locator('.lossplot-stop').click();
   await expect.poll(running, { timeout: 30_000 }).toBe(false);
