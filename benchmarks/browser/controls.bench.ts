@@ -10,7 +10,7 @@ import { expect, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { notebookBusy, startRunAll, waitForIdleKernel } from '../../tests/browser/helpers';
-import { Latencies, exerciseControls, waitForTraining } from '../../tests/browser/live';
+import { Latencies, exerciseControls, startVoilaTraining, waitForTraining } from '../../tests/browser/live';
 
 const NOTEBOOK = 'tests/browser/notebooks/live_controls.ipynb';
 const APP = 'tests/browser/notebooks/voila_live_controls.ipynb';
@@ -59,15 +59,7 @@ test('controls while a cell blocks: Notebook 7', async ({ page }) => {
 test('controls while a button-started loop blocks: Voila', async ({ page }) => {
   test.setTimeout(600_000);
   for (let i = 0; i < REPEATS; i++) {
-    await page.goto(url('VOILA', `/voila/render/${APP}`));
-    const start = page.locator('button.jupyter-button').filter({ hasText: /Train 60 s/ }).first();
-    await expect(start).toBeVisible({ timeout: 120_000 });
-    await expect(page.locator('#loading')).toBeHidden({ timeout: 120_000 });
-    const result = page.locator('.control-app-result');
-    const widget = page.locator('.lossplot-widget').first();
-    const running = async () => (await result.innerText()).includes('training');
-    await start.click();
-    await waitForTraining(widget, running);
+    const { widget, running } = await startVoilaTraining(page, url('VOILA', `/voila/render/${APP}`));
     (results['Voila'] = results['Voila'] || []).push(await exerciseControls(page, widget, running));
   }
 });

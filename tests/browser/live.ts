@@ -76,6 +76,23 @@ async function timed(
   return ms;
 }
 
+/** Open the Voila app at `address`, click its Train button (the loop blocks the kernel) and wait until it trains. */
+export async function startVoilaTraining(
+  page: Page,
+  address: string
+): Promise<{ widget: Locator; result: Locator; running: () => Promise<boolean> }> {
+  await page.goto(address);
+  const start = page.locator('button.jupyter-button').filter({ hasText: /Train 60 s/ }).first();
+  await expect(start).toBeVisible({ timeout: 120_000 });
+  await expect(page.locator('#loading')).toBeHidden({ timeout: 120_000 });
+  const result = page.locator('.control-app-result');
+  const widget = page.locator('.lossplot-widget').first();
+  const running = async () => (await result.innerText()).includes('training');
+  await start.click();
+  await waitForTraining(widget, running);
+  return { widget, result, running };
+}
+
 /** Wait until the blocking loop runs and both runs are drawn. */
 export async function waitForTraining(widget: Locator, running: () => Promise<boolean>): Promise<void> {
   await expect.poll(async () => (await running()) && (await widget.locator('.lossplot-run').count()) === 2, {
