@@ -48,7 +48,7 @@ __all__ = [
 
 def _subsample(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``limit`` evenly spaced finite points of a line, first and last included (NaN: no dot)."""
-    x, y = x[np.isfinite(y)], y[np.isfinite(y)]  # a Scatter draws a NaN as a console error, not a gap
+    x, y = x[(keep := np.isfinite(y))], y[keep]  # a Scatter draws a NaN as a console error, not a gap
     if len(x) <= limit:
         return x, y
     idx = np.unique(np.linspace(0, len(x) - 1, limit).round().astype(np.int64))
