@@ -24,9 +24,11 @@ changed series for later frames: the loop stays dirty and draws again when the n
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 
 from ..core.interrupts import defer_interrupts
@@ -70,6 +72,8 @@ class FrameLoop:
         self._timer_lock = threading.Lock()
         #: draw only on the timer thread, never inside ``poke`` (measured, see benchmarks/RESULTS.md section 3)
         self.background = False
+        self._stopped = False  # at interpreter exit: no more frames off the main thread
+        _LOOPS.add(self)
 
     @property
     def lock(self) -> threading.RLock:
@@ -102,6 +106,9 @@ class FrameLoop:
         with defer_interrupts():
             if not self._lock.acquire(blocking=blocking):
                 return
+            if self._stopped and threading.current_thread() is not threading.main_thread():
+                self._lock.release()
+                return
             try:
                 # the cost is this thread's CPU time: what drawing takes from the machine, not the time
                 # other processes (a busy browser on a small machine) take from us meanwhile
@@ -127,7 +134,7 @@ class FrameLoop:
 
     def _schedule(self, delay: float) -> None:
         with self._timer_lock:
-            if self._timer is None:
+            if self._timer is None and not self._stopped:
                 timer = threading.Timer(delay + 0.005, self._on_timer)
                 timer.daemon = True
                 self._timer = timer
@@ -148,3 +155,22 @@ class FrameLoop:
             timer, self._timer = self._timer, None
         if timer is not None:
             timer.cancel()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """No more frames on the timer thread; wait up to ``timeout`` s for one in progress to end."""
+        self._stopped = True
+        self.cancel()
+        if self._lock.acquire(timeout=timeout):
+            self._lock.release()
+
+
+_LOOPS: weakref.WeakSet[FrameLoop] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    # A frame on the daemon timer thread while the interpreter is torn down (torch's or jax's runtime
+    # destroyed under a stack or a device read) aborted the process: "terminate called without an
+    # active exception". atexit runs before daemon threads are frozen: stop them here.
+    for loop in list(_LOOPS):
+        loop.stop()

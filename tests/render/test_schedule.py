@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import warnings
 
 import pytest
+from _frameworks import require
 
 from lossplot_widget import DrawWarning
-from lossplot_widget.render.schedule import FrameLoop
+from lossplot_widget.render.schedule import DRAWN, FrameLoop
 
 
 class Data:
@@ -125,3 +128,64 @@ def test_a_partial_frame_stays_dirty_and_the_timer_draws_the_rest_without_more_l
     loop.invalidate()
     loop.flush()  # a flush is final: everything in one frame
     assert not loop.dirty and finals[-1] is True and loop.frames == 4
+
+
+def test_stop_at_exit_waits_for_a_frame_in_progress_and_allows_no_more_off_the_main_thread():
+    """At interpreter exit a frame on the daemon timer thread (a torch stack, a device read) aborted the
+    process while the runtime was torn down; ``stop()`` (run by atexit for every loop) prevents it."""
+    started, release, painted = threading.Event(), threading.Event(), []
+
+    def paint(final):
+        painted.append(threading.current_thread().name)
+        started.set()
+        release.wait(5)
+        return DRAWN
+
+    version = [0]
+    loop = FrameLoop(paint, version=lambda: version[0], interval=0.01)
+    busy = threading.Thread(target=loop.draw, args=(True,), name="frame")
+    busy.start()
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    t0 = time.monotonic()
+    loop.stop()  # waits for the frame in progress
+    assert time.monotonic() - t0 >= 0.15 and painted == ["frame"]
+    busy.join(5)
+    version[0] += 1
+    loop.background = True  # frames only from the timer: none is armed any more...
+    loop.poke(time.monotonic())
+    assert loop._timer is None
+    other = threading.Thread(target=loop.draw, args=(True,), name="late")
+    other.start()
+    other.join(5)  # ...and no frame off the main thread
+    assert painted == ["frame"]
+    loop.flush()  # the main thread may still draw (an atexit flush)
+    assert painted == ["frame", "MainThread"]
+
+
+SCRIPT_ENDING_MID_FRAME = """
+import threading, torch
+from lossplot_widget import LiveLossWidget
+from lossplot_widget.core import readback
+readback.READ_AT_ONCE = frozenset()  # device tensors: read on the frame thread, as on a GPU
+inside, real = threading.Event(), readback._torch_to_host
+def slow_read(tensors):  # the frame's device read, made long: the script ends in the middle of it
+    inside.set()
+    x = torch.randn(256, 256)
+    for _ in range(300):
+        x = torch.tanh(x @ x)
+    return real(tensors)
+readback._torch_to_host = slow_read
+w = LiveLossWidget(refresh_interval=0.05)
+for i in range(100):
+    w.log(loss=torch.tensor(float(i)))
+assert inside.wait(30)
+"""
+
+
+def test_a_script_that_ends_while_a_frame_reads_tensors_exits_cleanly():
+    """Before stop() at exit: 'terminate called without an active exception', exit code 134, every time."""
+    require("torch")
+    done = subprocess.run([sys.executable, "-c", SCRIPT_ENDING_MID_FRAME], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
