@@ -10,15 +10,18 @@ directory written elsewhere: whether its writer still runs is not known).
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Protocol
 
+import numpy as np
+
 from .history import History
 from .tracing import not_traced
-from .values import coerce_epoch, coerce_step, merge_metrics
+from .values import coerce_epoch, coerce_step, merge_metrics, torch_tensor_type
 
 __all__ = [
     "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunOwner",
@@ -153,6 +156,13 @@ class Run:
 
 
 def check_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``config`` as the run keeps it: keys checked, values as they are now (a one-element tensor or array
+    becomes a number; lists, dicts and other arrays are copied), so that a later change in place (a
+    scheduler stepping a tensor ``lr``) does not rewrite what the run table and the exports show.
+
+    >>> lrs = [0.1]; cfg = check_config({"lrs": lrs}); lrs.append(0.2); cfg
+    {'lrs': [0.1]}
+    """
     if config is None:
         return {}
     if not isinstance(config, Mapping):
@@ -160,4 +170,22 @@ def check_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     for key in config:
         if not isinstance(key, str) or not key:
             raise TypeError(f"config keys must be non-empty strings, got {key!r}")
-    return dict(config)
+    return {key: _as_now(value) for key, value in config.items()}
+
+
+def _as_now(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    tensor = torch_tensor_type()
+    try:
+        if tensor is not None and isinstance(value, tensor):
+            value = value.detach().cpu().numpy()  # once, when the run is made
+        elif not isinstance(value, (np.ndarray, np.generic)) and hasattr(value, "__array__"):
+            value = np.asarray(value)  # JAX, TensorFlow, ...
+        if isinstance(value, (np.ndarray, np.generic)):
+            return value.item() if value.size == 1 else value.copy()  # one element: a plain number
+        if isinstance(value, (list, dict, set, tuple)):
+            return copy.deepcopy(value)
+    except Exception:  # unreadable or uncopyable: kept as given
+        pass
+    return value

@@ -253,3 +253,13 @@ def test_more_runs_than_a_legend_can_hold_leave_naming_to_the_run_table():
     assert "lossplot-legend-item" not in w._view.panels["loss"].legend.value
     assert [m.raw.labels[0] for m in marks] == [f"r{k}" for k in range(MAX_LEGEND_RUNS + 1)]  # still labelled
     assert w.runs.comparing and len(w._view.run_table.checks) == MAX_LEGEND_RUNS + 1
+
+
+def test_config_values_are_kept_as_given_not_as_later_changed_in_place():
+    lrs, arr = [0.1, 0.01], np.array([1.0, 2.0])
+    w = LiveLossWidget()
+    run = w.run("a", config={"lrs": lrs, "arr": arr, "opt": "adam"})
+    lrs.append(0.001)
+    arr[0] = 9.0
+    assert run.config["lrs"] == [0.1, 0.01] and run.config["arr"].tolist() == [1.0, 2.0]
+    assert run.config["opt"] == "adam"
