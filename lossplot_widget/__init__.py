@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .core.history import History
+from .core.readback import UnreadableValueWarning
 from .core.series import Series
 from .follow.follower import FollowWarning
 from .follow.tbevents import CorruptRecordWarning
@@ -21,7 +22,10 @@ from .render.schedule import DrawWarning
 if TYPE_CHECKING:
     from .widget import LiveLossWidget
 
-__all__ = ["CorruptRecordWarning", "DrawWarning", "FollowWarning", "History", "LiveLossWidget", "Series", "__version__"]
+__all__ = [
+    "CorruptRecordWarning", "DrawWarning", "FollowWarning", "History", "LiveLossWidget", "Series",
+    "UnreadableValueWarning", "__version__",
+]
 __version__ = "0.1.0"
 
 

@@ -131,8 +131,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     ) -> None:
         """Record one value per metric at ``step`` (default: the next step of the active run).
 
-        Values may be Python or numpy numbers or 0-d torch tensors (no GPU sync
-        per call). A call that raises records nothing. The values go to the active run
+        Values may be numbers, 0-d tensors or JAX arrays, kept as they are at this call (no GPU
+        sync per call). A call that raises records nothing. The values go to the active run
         (see :meth:`run`): the innermost ``with w.run(...)`` of this thread, else the run last
         started, else an implicit one.
 

@@ -37,8 +37,8 @@ def shown_widget(widget: LiveLossWidget | None) -> LiveLossWidget:
 
 def loggable(value: Any) -> Any:
     """``value`` as ``log()`` accepts it: numbers, torch tensors and JAX arrays pass through untouched
-    (no sync: they are read once per frame, batched); other array types (TensorFlow, ...) are read once
-    with ``numpy.asarray``."""
+    (``log()`` fixes their value without a sync per step); other array types (TensorFlow, ...) are read
+    once with ``numpy.asarray``."""
     if isinstance(value, (int, float, np.generic, np.ndarray)):
         return value
     for cls in (torch_tensor_type(), jax_array_type()):

@@ -1,9 +1,10 @@
 """Every logged value of one widget: thread-safe, columnar, nothing ever dropped.
 
 ``log()`` appends to small Python lists (the cheapest thing CPython can do); they are moved
-into growable numpy columns in batches (:meth:`History.commit`, see :mod:`.series`). Torch
-tensors wait in those lists, detached, and are converted in one batched transfer per device
-at commit time: one host sync per frame, not per step.
+into growable numpy columns in batches (:meth:`History.commit`, see :mod:`.series`). Device
+copies of tensors and JAX arrays (made at ``log()``, see :mod:`.readback`) wait in those lists
+and are converted in one batched transfer per device at commit time: one host sync per frame,
+not per step.
 
 The step counter, the current epoch and the clock are the history's own state: callers read
 them (:attr:`~History.next_step`, :attr:`~History.epoch`, ...) and change them only through
@@ -185,7 +186,7 @@ class History:
             self.continue_clock(last_time)
 
     def commit(self) -> None:
-        """Move buffered points (and deferred tensors) into the numpy columns."""
+        """Move buffered points (and kept device values) into the numpy columns."""
         with self.lock, defer_interrupts():
             for s in self._series.values():
                 s.commit()

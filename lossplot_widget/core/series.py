@@ -2,7 +2,7 @@
 
 ``log()`` appends ``(step, value, time)`` tuples to :attr:`Series.pending` (one ``list.append``,
 atomic even under ``KeyboardInterrupt``); :meth:`Series.commit` moves them into the columns in
-batches, converting deferred tensors once per batch (:func:`~lossplot_widget.core.values.to_float_array`).
+batches, reading kept device values once per batch (:func:`~lossplot_widget.core.readback.to_float_array`).
 
 >>> s = Series("loss")
 >>> s.append(0, 1.5, 0.0, 0.0); s.append(1, 1.0, 0.1, 0.0); s.commit()
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .values import to_float_array
+from .readback import to_float_array, warn_unreadable
 
 __all__ = ["Series", "Stats"]
 
@@ -99,11 +99,13 @@ class Series:
         buf = self.pending
         items = buf[:]  # a snapshot: the three comprehensions below see the same points
         # three list comprehensions: zip(*buf) over thousands of tuples cost ~3x more per point
-        values = to_float_array([b[1] for b in items])
+        values, failed = to_float_array([b[1] for b in items])  # never raises: unreadable values are NaN
         steps = np.array([b[0] for b in items], dtype=np.int64)
         times = np.array([b[2] for b in items], dtype=np.float32)
         self._absorb(steps, values, times)
         del buf[: len(steps)]
+        if failed:  # last: the points are in, whatever the warning filter does
+            warn_unreadable(self.name, steps, failed)
 
     def extend(self, steps: np.ndarray, values: np.ndarray, times: np.ndarray, epochs: np.ndarray) -> None:
         """Append whole columns at once (the bulk path of :meth:`History.load`)."""

@@ -1,9 +1,9 @@
 """Validation and coercion of logged values, steps, epochs and metric names.
 
-Everything here is cheap and allocation-free on the hot path: Python floats pass
-through untouched, torch tensors are detached and JAX arrays kept as they are, but
-neither is copied to the host (that happens once per frame, in :func:`to_float_array`,
-called when the history commits: one batched transfer per device and dtype).
+Everything here is cheap on the hot path: Python floats pass through untouched. A torch tensor
+or JAX array is fixed at ``log()`` time without a host sync (read at once on the CPU, else a
+device copy: see :mod:`.readback`), so what the loop does to it afterwards never changes what
+was logged; device copies reach the host once per frame, in one batched transfer per device.
 Neither torch nor jax is ever imported here: only a value of theirs brings them in.
 """
 
@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from .readback import Unreadable, jax_array_type, keep_jax, keep_tensor, torch_tensor_type
+
 __all__ = [
-    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "jax_array_type", "merge_metrics", "to_float_array",
-    "torch_tensor_type",
+    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "jax_array_type", "merge_metrics", "torch_tensor_type",
 ]
 
 _PREVIEW = 60
@@ -38,20 +39,13 @@ def check_name(name: Any) -> str:
     return name
 
 
-def torch_tensor_type() -> Any:
-    """The ``torch.Tensor`` class if torch is already imported, else ``None`` (never imports torch)."""
-    torch = sys.modules.get("torch")
-    return getattr(torch, "Tensor", None) if torch is not None else None
-
-
-def jax_array_type() -> Any:
-    """The ``jax.Array`` class if jax is already imported, else ``None`` (never imports jax)."""
-    jax = sys.modules.get("jax")
-    return getattr(jax, "Array", None) if jax is not None else None
-
-
 def _coerce_jax(name: str, value: Any) -> Any:
-    """A one-element real JAX array, kept on its device (its host copy is made per frame, batched)."""
+    """A one-element real JAX array, checked (:func:`merge_metrics` copies it on its device)."""
+    if isinstance(value, sys.modules["jax"].core.Tracer):
+        raise TypeError(
+            f"metric {name!r}: log() was called inside a JAX transformation (jit, grad, vmap, scan) with a traced "
+            "value; return the value from the jitted function and log it outside, or use jax.debug.callback"
+        )
     kind = value.dtype.kind
     if kind not in "fiu" and str(value.dtype) != "bfloat16":  # bfloat16 is kind 'V' for numpy
         raise TypeError(f"metric {name!r}: expected a real number, got a JAX array of dtype {value.dtype}")
@@ -60,13 +54,13 @@ def _coerce_jax(name: str, value: Any) -> Any:
     return value
 
 
-def _coerce_array_like(name: str, value: Any) -> float:
-    """Any other one-element array (``__array__``: TensorFlow, CuPy, ...): read once, now, then checked
-    as a numpy array."""
+def _coerce_array_like(name: str, value: Any) -> Any:
+    """Any other one-element array (``__array__``: TensorFlow, ...): read once, now, then checked
+    as a numpy array; one whose ``__array__`` fails is kept as :class:`~.readback.Unreadable` (NaN)."""
     try:
         arr = np.asarray(value)
     except Exception as exc:
-        raise TypeError(f"metric {name!r}: could not read {type(value).__name__} as an array: {exc}") from exc
+        return Unreadable(exc)
     return coerce_value(name, arr)  # an ndarray always gives a float
 
 
@@ -75,7 +69,10 @@ _TENSOR: list[Any] = [None, frozenset()]
 
 
 def coerce_value(name: str, value: Any) -> Any:
-    """Return a ``float``, a detached 0-d torch tensor or a one-element JAX array for ``value``.
+    """Return a ``float``, a 0-d torch tensor (a detached device copy) or a one-element JAX array for ``value``.
+
+    A torch tensor is fixed now (:func:`~.readback.keep_tensor`); a JAX array is checked here and
+    copied by :func:`merge_metrics`, once per call.
 
     Raises ``TypeError`` for non-numbers (str, None, bool, complex) and
     ``ValueError`` for arrays/tensors with more than one element.
@@ -90,7 +87,7 @@ def coerce_value(name: str, value: Any) -> Any:
         return float(value)
     # the common torch case first: a 0-d float loss
     if cls is _TENSOR[0] and cls is not None and value.dim() == 0 and value.dtype in _TENSOR[1]:
-        return value.detach() if value.requires_grad else value
+        return keep_tensor(value)
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"metric {name!r}: expected a real number, got bool {value!r}")
     if isinstance(value, (np.floating, np.integer)):
@@ -119,11 +116,7 @@ def coerce_value(name: str, value: Any) -> Any:
             raise TypeError(
                 f"metric {name!r}: expected a real number, got a tensor of dtype {value.dtype}"
             )
-        # detach: never keep the autograd graph alive; no host sync happens here.
-        # (each tensor attribute costs ~0.1-0.3 us: skip the calls a plain 0-d loss does not need)
-        if value.requires_grad:
-            value = value.detach()
-        return value if value.dim() == 0 else value.reshape(())
+        return keep_tensor(value)  # read now on the CPU, else a detached device copy: no host sync
     jax_cls = jax_array_type()
     if jax_cls is not None and isinstance(value, jax_cls):
         return _coerce_jax(name, value)
@@ -159,47 +152,6 @@ def coerce_epoch(epoch: Any) -> float:
     return value
 
 
-def to_float_array(values: list[Any]) -> np.ndarray:
-    """Convert floats and deferred torch tensors / JAX arrays to float64, one host transfer per device."""
-    tensor_cls = torch_tensor_type()
-    jax_cls = jax_array_type()
-    if tensor_cls is None and jax_cls is None:
-        return np.array(values, dtype=np.float64)
-    deferred = tuple(c for c in (tensor_cls, jax_cls) if c is not None)
-    at = [i for i, v in enumerate(values) if isinstance(v, deferred)]
-    if not at:
-        return np.array(values, dtype=np.float64)
-    plain = list(values)
-    groups: dict[Any, list[int]] = {}  # one host transfer per group
-    for i in at:
-        v = plain[i]
-        plain[i] = np.nan
-        if tensor_cls is not None and isinstance(v, tensor_cls):
-            groups.setdefault(("torch", v.device, v.dtype), []).append(i)
-        else:
-            groups.setdefault(("jax", v.dtype, v.shape, tuple(sorted(map(str, v.devices())))), []).append(i)
-    out = np.array(plain, dtype=np.float64)
-    for key, indices in groups.items():
-        batch = [values[i] for i in indices]
-        out[indices] = _torch_to_host(batch) if key[0] == "torch" else _jax_to_host(batch)
-    return out
-
-
-def _torch_to_host(tensors: list[Any]) -> np.ndarray:
-    import torch  # already imported: a tensor exists
-
-    # stack first, convert once: one .to() per point cost ~10x more than the stack itself
-    return torch.stack(tensors).to(torch.float64).cpu().numpy()  # the one synchronizing transfer
-
-
-def _jax_to_host(arrays: list[Any]) -> np.ndarray:
-    import jax  # already imported: an array exists
-    import jax.numpy as jnp
-
-    # one stack on the device, then one device_get: a transfer per group, not per point
-    return np.asarray(jax.device_get(jnp.stack(arrays)), dtype=np.float64).reshape(len(arrays))
-
-
 def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, object]) -> Mapping[str, Any]:
     """The metrics of one ``log()`` call, validated: a mapping and keywords together, names checked,
     values coerced (:func:`coerce_value`). Floats under str names pass through as they are (no new dict).
@@ -221,5 +173,15 @@ def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, obj
         raise ValueError("log() needs at least one metric, e.g. w.log(loss=0.5)")
     for name, v in values.items():  # the hot path: one type check per metric
         if type(v) is not float or type(name) is not str or not name:
-            return {check_name(n): coerce_value(n, x) for n, x in values.items()}
+            return _coerce_all(values)
     return values
+
+
+def _coerce_all(values: Mapping[str, object]) -> dict[str, Any]:
+    clean = {check_name(n): coerce_value(n, x) for n, x in values.items()}
+    jax_cls = jax_array_type()
+    if jax_cls is not None:
+        held = [n for n, v in clean.items() if isinstance(v, jax_cls)]
+        if held:  # one device copy for all of them: a later donation or delete cannot reach what was logged
+            clean.update(zip(held, keep_jax([clean[n] for n in held])))
+    return clean

@@ -1,4 +1,5 @@
-"""Torch tensors: accepted without a host sync per step, detached, converted once per frame."""
+"""Torch tensors: accepted without a host sync per step (read at once on the CPU; a detached device copy,
+converted once per frame, elsewhere)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from _frameworks import require
 torch = require("torch")
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
+from lossplot_widget.core import readback  # noqa: E402
 
 
 def test_import_does_not_import_frameworks():
@@ -28,6 +30,8 @@ def test_import_without_torch_installed():
 
 
 def test_one_transfer_per_frame_not_per_step(monkeypatch, recorder):
+    """Device tensors (a GPU's; forced here on the CPU): a detached copy at log(), one transfer per frame."""
+    monkeypatch.setattr(readback, "READ_AT_ONCE", frozenset())
     transfers = []
     real_cpu = torch.Tensor.cpu
     scalar_reads = []
@@ -56,7 +60,28 @@ def test_one_transfer_per_frame_not_per_step(monkeypatch, recorder):
     assert w.history["acc"].values.tolist()[:8] == [0, 1, 2, 3, 4, 5, 6, 0]
 
 
-def test_requires_grad_is_detached_and_graph_freed():
+def test_cpu_tensors_are_read_at_log_time(monkeypatch):
+    """On the CPU reading a tensor is a memory read (no device to wait for): cheaper than a copy, and exact."""
+    reads = []
+    real_item = torch.Tensor.item
+
+    def counting_item(self):
+        reads.append(1)
+        return real_item(self)
+
+    monkeypatch.setattr(torch.Tensor, "item", counting_item)
+    w = LiveLossWidget()
+    t = torch.tensor(1.5)
+    w.log(loss=t, n=torch.tensor(3))
+    assert reads == [1, 1]
+    stored = [v for _, v, _ in w.history._series["loss"].pending]
+    assert stored == [1.5] and type(stored[0]) is float
+
+
+@pytest.mark.parametrize("device_path", [False, True], ids=["cpu", "device copy"])
+def test_requires_grad_is_detached_and_graph_freed(device_path, monkeypatch):
+    if device_path:
+        monkeypatch.setattr(readback, "READ_AT_ONCE", frozenset())
     w = LiveLossWidget()
     x = torch.randn(1000, requires_grad=True)
     y = x.exp()  # saved for backward by exp: alive as long as the graph is
@@ -65,7 +90,10 @@ def test_requires_grad_is_detached_and_graph_freed():
     del y
     w.log(loss=loss)
     stored = w.history._series["loss"].pending[0][1]
-    assert not stored.requires_grad and stored.grad_fn is None
+    if device_path:
+        assert not stored.requires_grad and stored.grad_fn is None
+    else:
+        assert type(stored) is float
     del loss
     gc.collect()
     assert ref() is None, "the autograd graph is kept alive by the history"

@@ -7,6 +7,7 @@ from _frameworks import require
 torch = require("torch")
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
+from lossplot_widget.core import readback  # noqa: E402
 
 EPOCHS, BATCHES = 3, 5
 
@@ -65,9 +66,11 @@ def test_two_line_loop_exact_values_steps_and_panels(recorder):
 
 
 def test_no_host_sync_inside_log(monkeypatch):
-    """w.log(loss=tensor) neither reads the value (item/float/tolist) nor copies it to the host."""
+    """w.log(loss=tensor) of a device tensor neither reads the value (item/float/tolist) nor copies it to the
+    host (the device path forced on the CPU, where a tensor is otherwise read at once: a memory read)."""
     from contextlib import contextmanager
 
+    monkeypatch.setattr(readback, "READ_AT_ONCE", frozenset())
     calls = []
 
     @contextmanager
@@ -86,6 +89,7 @@ def test_no_host_sync_inside_log(monkeypatch):
 
 
 def test_conversions_per_frame_not_per_step(monkeypatch):
+    monkeypatch.setattr(readback, "READ_AT_ONCE", frozenset())  # the device path, as on a GPU
     steps = 2000
     real_stack = torch.stack
     stacks = []
