@@ -5,7 +5,13 @@
 2. **torch.compile**: a compiled step that calls ``w.log(loss=loss)`` inside, against the same step that
    returns the loss and logs outside; and, once, the step whose ``log`` Dynamo traces into (what happened
    before ``not_traced``: the first 20 steps, compilation included).
-3. **Keras** on torch and on JAX (a subprocess: Keras picks its backend once per process): ``fit`` with the
+3. **log() per call**, what was logged is what is kept: the package as it is now (a CPU tensor read at once,
+   a device tensor cloned, a JAX array copied by one jitted copy per call) against main before issue 26
+   (``BENCH_BEFORE``, unpacked with ``git archive``: references kept, wrong after an in-place change or a
+   donation), each in its own interpreter, interleaved; for floats, CPU torch tensors, the device copy path
+   (a clone, what a GPU tensor takes; run on the CPU here) and JAX arrays; the amortized commit (the
+   per-frame host read) included.
+4. **Keras** on torch and on JAX (a subprocess: Keras picks its backend once per process): ``fit`` with the
    callback logging per-batch values (the default) against Keras' running means and against no callback.
 
 Run: ``python benchmarks/bench_adapters.py`` (``BENCH_REPEATS=5``); writes ``benchmarks/RESULTS_adapters.md``.
@@ -35,7 +41,7 @@ def widget():
     return w
 
 
-def bench_jax(steps: int = 3000) -> list[list]:
+def bench_jax(steps: int = 3000, repeats: int = REPEATS) -> list[list]:
     import jax
     import jax.numpy as jnp
 
@@ -54,9 +60,14 @@ def bench_jax(steps: int = 3000) -> list[list]:
         return jax.tree_util.tree_map(lambda a, b: a - 0.05 * b, p, g), loss
 
     step(params)[1].block_until_ready()
+    warm, p = widget(), params  # compile what logging compiles (a copy, a stack) before timing
+    for _ in range(200):
+        p, loss = step(p)
+        warm.log(loss=loss)
+    warm.flush()
     modes = {"no logging": None, "w.log(loss=array)": "array", "w.log(loss=float(array))": "float"}
     times: dict[str, list[float]] = {m: [] for m in modes}
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         for name, mode in modes.items():
             w = widget() if mode else None
             p = params
@@ -142,6 +153,112 @@ def bench_compile(steps: int = 300) -> list[list]:
     return rows
 
 
+#: main just before issue 26 (tensors kept by reference, read per frame): the "before" of the log() table
+BEFORE = os.environ.get("BENCH_BEFORE", "07bbf05")
+LOOP_ROWS = [
+    "JAX jitted MLP step, no logging (us per step)", "JAX jitted MLP step + w.log(loss=array) (us per step)",
+    "Keras on JAX fit, no callback (us per step)", "Keras on JAX fit + LiveLossCallback() (us per step)",
+]
+LOG_KINDS = [
+    "Python float", "torch CPU 0-d tensor", "torch CPU, requires_grad (a Parameter)",
+    "torch device path (clone; a GPU's, run on CPU)", "JAX array (CPU), 1 metric per call",
+    "JAX array (CPU), 2 metrics per call",
+]
+
+
+LOG_NOTE = """"Before" keeps a reference (a detached view; the JAX array itself): wrong after an in-place change or a
+donation, and read per frame by `torch.stack` / an op-by-op `jnp.stack` that compiled per batch length. "Now"
+reads a CPU tensor at once (`item()`, a memory read), clones a device tensor on its device (the "device path"
+row: the clone a CUDA/MPS tensor takes, forced on the CPU here, so the row needs no GPU; `benchmarks/gpu_log_overhead.py`
+measures a CUDA loop where one is), copies JAX arrays by one jitted copy per call, and reads JAX copies per frame
+by a jitted stack of fixed width. The per-call rows time `log()` with an amortized commit and no view; the loop
+rows are whole training loops with a displayed view (frames drawn), where the cheaper per-frame read outweighs
+the copy."""
+
+
+def log_cost_once(calls: int = 20_000) -> dict[str, float]:
+    """us per ``log()`` call of each kind, amortized commit (the per-frame host read) included."""
+    import jax.numpy as jnp
+    import torch
+
+    from lossplot_widget import LiveLossWidget
+
+    try:
+        from lossplot_widget.core import readback
+    except ImportError:  # before issue 26: every tensor was kept as a view, whatever its device
+        readback = None
+    grad = torch.nn.Parameter(torch.tensor(0.5))
+    made = {
+        "Python float": [0.5 + i for i in range(256)],
+        "torch CPU 0-d tensor": [torch.tensor(0.5) for _ in range(256)],
+        "torch CPU, requires_grad (a Parameter)": [grad] * 256,
+        "torch device path (clone; a GPU's, run on CPU)": [torch.tensor(0.5) for _ in range(256)],
+        "JAX array (CPU), 1 metric per call": [jnp.asarray(0.5) + i for i in range(256)],
+    }
+    pairs = [(jnp.asarray(0.5) + i, jnp.asarray(0.25) + i) for i in range(256)]
+
+    def run(name: str) -> float:
+        saved = readback.READ_AT_ONCE if readback else None
+        if readback and name.startswith("torch device"):
+            readback.READ_AT_ONCE = frozenset()  # the path a CUDA/MPS tensor takes: a clone, read per frame
+        try:
+            w = LiveLossWidget(refresh_interval=3600)  # log() itself; no frame after the first
+            log = w.log
+            t = time.perf_counter()
+            if name.startswith("JAX array (CPU), 2"):
+                for i in range(calls):
+                    a, b = pairs[i & 255]
+                    log(loss=a, acc=b)
+            else:
+                vals = made[name]
+                for i in range(calls):
+                    log(loss=vals[i & 255])
+            w.history.commit()  # the per-frame read, amortized
+            return (time.perf_counter() - t) / calls * 1e6
+        finally:
+            if readback:
+                readback.READ_AT_ONCE = saved
+
+    for name in LOG_KINDS:
+        run(name)  # warm up: jit compiles, allocator
+    out = {name: run(name) for name in LOG_KINDS}
+    # a whole loop: the jitted MLP step of bench_jax, logged as an array each step (and not logged)
+    loop = {row[0]: row[1] for row in bench_jax(steps=3000, repeats=3)}
+    out[LOOP_ROWS[0]] = loop["no logging"]
+    out[LOOP_ROWS[1]] = loop["w.log(loss=array)"]
+    fits = {row[0]: row[1] for row in bench_keras()}  # KERAS_BACKEND=jax in this interpreter
+    out[LOOP_ROWS[2]] = fits["no callback"]
+    out[LOOP_ROWS[3]] = fits["LiveLossCallback() (per-batch values)"]
+    return out
+
+
+def bench_log_cost() -> list[list]:
+    """Before (main at ``BENCH_BEFORE``) and now, each in its own interpreter, interleaved ``REPEATS`` times."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as old:
+        archive = subprocess.run(["git", "archive", BEFORE, "lossplot_widget"], cwd=root, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
+        for _ in range(REPEATS):
+            for label, path in (("before", old), ("now", str(root))):
+                env = {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": "jax", "BENCH_REPEATS": "3"}
+                out = subprocess.run([sys.executable, __file__, "--log-cost-json"], env=env, capture_output=True,
+                                     text=True, check=True, cwd=Path(__file__).parent)
+                runs[label].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = []
+    for name in LOG_KINDS + LOOP_ROWS:
+        old_us = median([r[name] for r in runs["before"]])
+        new_us = median([r[name] for r in runs["now"]])
+        rows.append([name, old_us, new_us, new_us / old_us])
+    return rows
+
+
 def bench_keras(epochs: int = 2) -> list[list]:
     import keras
 
@@ -189,6 +306,15 @@ def keras_on(backend: str) -> list[list]:
 def main() -> None:
     import sys
 
+    if "--log-cost-json" in sys.argv:
+        import json
+
+        import lossplot_widget
+
+        assert Path(lossplot_widget.__file__).parent.parent == Path(os.environ["PYTHONPATH"]).resolve()
+        install_recording_comm()
+        print(json.dumps(log_cost_once()))
+        return
     if "--keras-json" in sys.argv:
         import json
 
@@ -203,6 +329,12 @@ def main() -> None:
         ("## Keras on torch: fit, 256 batches of 32", lambda: keras_on("torch")),
         ("## Keras on JAX: fit, 256 batches of 32", lambda: keras_on("jax")),
     )
+    cost = bench_log_cost()
+    text = (f"\n## log() per call, 20,000 calls: before (main at {BEFORE}: values kept by reference) and now "
+            "(fixed at log())\n\n"
+            + table(["value", "before: us per call", "now: us per call", "now / before"], cost) + "\n" + LOG_NOTE)
+    print(text, flush=True)
+    parts.append(text)
     for title, fn in sections:
         rows = fn()
         text = f"\n{title}\n\n" + table(["variant", "us per step", "ratio"], rows)
