@@ -69,7 +69,8 @@ _TENSOR: list[Any] = [None, frozenset()]
 
 
 def coerce_value(name: str, value: Any) -> Any:
-    """Return a ``float``, a 0-d torch tensor (a detached device copy) or a one-element JAX array for ``value``.
+    """Return a ``float``, a 0-d torch tensor (a detached device copy) or a one-element JAX array for ``value``
+    (an :class:`~.readback.Unreadable`, kept as NaN, for a value that cannot be read).
 
     A torch tensor is fixed now (:func:`~.readback.keep_tensor`); a JAX array is checked here and
     copied by :func:`merge_metrics`, once per call.
