@@ -16,7 +16,8 @@ from typing import Any
 import keras
 
 from .adapters.common import loggable, show
-from .core.runs import Run
+from .core.keywords import strict_keywords
+from .core.runset import Run
 from .core.tracing import not_traced
 from .widget import LiveLossWidget
 
@@ -42,6 +43,11 @@ class LiveLossCallback(keras.callbacks.Callback):
     widget : LiveLossWidget, optional
         Where to log. If omitted, a widget is created at train start and displayed
         (when running under IPython); it is then available as ``callback.widget``.
+    run : str, optional
+        The name of the run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit`` (runs of one
+        widget are overlaid, coloured by run). Passing the name of an existing run continues it: a
+        second ``fit()`` then goes on after its last step. ``callback.current_run`` is the
+        :class:`~lossplot_widget.core.run.Run` of the current (or last) fit.
     per_batch : bool
         Log training metrics after every batch (the default); ``False`` logs only the
         end-of-epoch values Keras reports (those of ``History``).
@@ -56,11 +62,6 @@ class LiveLossCallback(keras.callbacks.Callback):
         backend (see Notes). Other metrics (AUC, precision, ...) are not running means and
         are logged as reported. ``False`` logs Keras' running means as they are.
 
-    run : str, optional
-        The run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit`` (runs of one widget
-        are overlaid, coloured by run). Passing the name of an existing run continues it: a
-        second ``fit()`` then goes on after its last step.
-
     Notes
     -----
     The global step of a batch is ``epoch * steps + batch`` (``steps`` from Keras' params;
@@ -73,15 +74,17 @@ class LiveLossCallback(keras.callbacks.Callback):
     and at train end. The run ends with ``fit`` (``stopped`` after a Stop click).
     """
 
+    @strict_keywords
     def __init__(
-        self, widget: LiveLossWidget | None = None, per_batch: bool = True, instantaneous: bool = True,
-        run: str | None = None,
+        self, widget: LiveLossWidget | None = None, *, run: str | None = None, per_batch: bool = True,
+        instantaneous: bool = True,
     ) -> None:
         super().__init__()
         self.widget = widget
-        #: the run each ``fit`` logs into (``None``: a fresh ``run-N`` per fit)
+        #: the name of the run each ``fit`` logs into (``None``: a fresh ``run-N`` per fit)
         self.run_name = run
-        self.run: Run | None = None  # the run of the current (or last) fit
+        #: the :class:`~lossplot_widget.core.run.Run` of the current (or last) fit
+        self.current_run: Run | None = None
         self.per_batch = per_batch
         self.instantaneous = instantaneous
         self._steps: int | None = None
@@ -101,7 +104,7 @@ class LiveLossCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         created = self.widget is None
         w = self.widget = self.widget if self.widget is not None else LiveLossWidget()
-        self.run = w.run(self.run_name)
+        self.current_run = w.run(self.run_name)
         steps = (self.params or {}).get("steps")
         epochs = (self.params or {}).get("epochs")
         self._steps = int(steps) if steps else None
@@ -162,16 +165,17 @@ class LiveLossCallback(keras.callbacks.Callback):
         w.flush()
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        if self.run is not None and self.run.status == "running":
-            self.run.finish()  # ``stopped`` after a Stop click; an exception in fit() fails it at the cell's end
+        if self.current_run is not None and self.current_run.status == "running":
+            # ``stopped`` after a Stop click; an exception in fit() fails it at the cell's end
+            self.current_run.finish()
         self._w.flush()
 
     # --------------------------------------------------------------- helpers
     @property
     def _run(self) -> Run:
-        if self.run is None:  # hooks called without on_train_begin
-            self.run = self._w.run(self.run_name)
-        return self.run
+        if self.current_run is None:  # hooks called without on_train_begin
+            self.current_run = self._w.run(self.run_name)
+        return self.current_run
 
     @property
     def _w(self) -> LiveLossWidget:

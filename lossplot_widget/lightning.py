@@ -27,8 +27,9 @@ class LiveLossCallback(LiveLossMixin, Callback):
         Where to log. If omitted, a widget is created at train start on global rank zero and
         displayed (under IPython); it is then available as ``callback.widget``.
     run : str, optional
-        The run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit``. A fit resumed from a
-        checkpoint (``ckpt_path=``) continues the run saved in it.
+        The name of the run each ``fit`` logs into; default: a fresh ``run-N`` per ``fit``. A fit resumed
+        from a checkpoint (``ckpt_path=``) continues the run saved in it. ``callback.current_run`` is the
+        :class:`~lossplot_widget.core.run.Run` of the current (or last) fit.
 
     Notes
     -----

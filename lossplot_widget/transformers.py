@@ -17,7 +17,8 @@ from typing import Any
 from transformers import TrainerCallback
 
 from .adapters.common import scalars, shown_widget
-from .core.runs import RUNNING, Run
+from .core.keywords import strict_keywords
+from .core.runset import RUNNING, Run
 from .core.tracing import not_traced
 from .widget import LiveLossWidget
 
@@ -61,7 +62,8 @@ class LiveLossCallback(TrainerCallback):
         Where to log. If omitted, a widget is created at train start on the main process and
         displayed (under IPython); it is then available as ``callback.widget``.
     run : str, optional
-        The run each ``train()`` logs into; default: a fresh ``run-N`` per ``train()``.
+        The name of the run each ``train()`` logs into; default: a fresh ``run-N`` per ``train()``.
+        ``callback.current_run`` is the :class:`~lossplot_widget.core.run.Run` of the current (or last) one.
 
     Notes
     -----
@@ -91,28 +93,30 @@ class LiveLossCallback(TrainerCallback):
     'bert'
     """
 
-    def __init__(self, widget: LiveLossWidget | None = None, run: str | None = None) -> None:
+    @strict_keywords
+    def __init__(self, widget: LiveLossWidget | None = None, *, run: str | None = None) -> None:
         super().__init__()
         self.widget = widget
-        #: the run each ``train()`` logs into (``None``: a fresh ``run-N`` per call)
+        #: the name of the run each ``train()`` logs into (``None``: a fresh ``run-N`` per call)
         self.run_name = run
-        self.run: Run | None = None  # the run of the current (or last) train()
+        #: the :class:`~lossplot_widget.core.run.Run` of the current (or last) ``train()``
+        self.current_run: Run | None = None
 
     def _ensure_widget(self) -> LiveLossWidget:
         self.widget = shown_widget(self.widget)
         return self.widget
 
     def _ensure_run(self) -> Run:
-        if self.run is None or self.run.status != RUNNING:
-            self.run = self._ensure_widget().run(self.run_name)
-        return self.run
+        if self.current_run is None or self.current_run.status != RUNNING:
+            self.current_run = self._ensure_widget().run(self.run_name)
+        return self.current_run
 
     # ---------------------------------------------------------------- hooks
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if not state.is_world_process_zero:
             return
         w = self._ensure_widget()
-        self.run = None
+        self.current_run = None
         self._ensure_run()
         w.progress.done = int(state.global_step)
         w.set_total(int(state.max_steps) if state.max_steps and state.max_steps > 0 else None)
@@ -144,6 +148,6 @@ class LiveLossCallback(TrainerCallback):
         if not state.is_world_process_zero or self.widget is None:
             return
         self.widget.progress.done = int(state.global_step)
-        if self.run is not None and self.run.status == RUNNING:
-            self.run.finish()  # ``stopped`` after a Stop click
+        if self.current_run is not None and self.current_run.status == RUNNING:
+            self.current_run.finish()  # ``stopped`` after a Stop click
         self.widget.flush()

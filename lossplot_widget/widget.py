@@ -2,13 +2,14 @@
 
 An ipywidget (a ``VBox``) that composes in any layout. Data flows one way: ``log()`` ->
 :class:`~lossplot_widget.core.history.History` -> :class:`~lossplot_widget.render.schedule.FrameLoop`
-(throttle) -> :class:`~lossplot_widget.render.frames.FrameBuilder` ->
+(throttle) -> :class:`~lossplot_widget.render.builder.FrameBuilder` ->
 :class:`~lossplot_widget.view.plot.PlotView` (bqplot marks). Stop/Pause live in
 :mod:`lossplot_widget.control`, following logs in :mod:`lossplot_widget.follow`.
 """
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,27 +18,27 @@ import ipywidgets as widgets
 import traitlets
 
 from .control import cells
-from .control.facade import StopPauseMixin
-from .control.run import RunControl
-from .core.epochs import shared_epoch_boundaries
+from .control.scope import LoopControl
+from .control.stop_pause import StopPauseMixin
 from .core.export import ExportMixin
 from .core.grouping import GroupsArg, normalize_groups
 from .core.history import History
+from .core.keywords import check_keywords
 from .core.progress import Progress
-from .core.runs import Run, RunSet
+from .core.runset import Run, RunSet, RunsView
 from .core.tracing import not_traced
-from .follow.facade import FollowMixin
+from .follow.follow_mixin import FollowMixin
 from .follow.follower import Follower
 from .follow.sink import HistorySink
 from .render import static
 from .render.budget import FrameBudget
-from .render.frames import FrameBuilder, FrameOptions, SeriesKey
-from .render.options import DrawingTraits
+from .render.builder import FrameBuilder
+from .render.frame import Chooser, Frame, FrameOptions, SeriesKey
+from .render.options import DRAWING_OPTIONS, DrawingTraits
 from .render.schedule import DRAWN, NO_VIEW, PARTIAL, FrameLoop
 from .view.downloads import Downloads
 from .view.output import StaticOutput
 from .view.plot import PlotView
-from .view.zoom import XRange
 
 __all__ = ["LiveLossWidget"]
 
@@ -75,26 +76,24 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
         total: int | None = None, **kwargs: object,
     ) -> None:
-        #: every run, in the order they began (a mapping name -> :class:`~lossplot_widget.core.runs.Run`)
-        self.runs = RunSet(after_log=self._after_log, changed=self._redraw, stop_requested=self._stop_requested)
+        check_keywords(type(self).__name__, kwargs, self.class_trait_names())
+        self._runs = RunSet(after_log=self._after_log, changed=self._redraw, stop_requested=self._stop_requested)
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
         self.progress = Progress(total)
         self.height = height
-        self._frames = FrameLoop(self._paint, lambda: self.runs.version)
+        self._frames = FrameLoop(self._paint, lambda: self._runs.version)
         #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`); handlers hold the draw lock
-        self.run_control = RunControl(hooks=control_hooks, lock=self._frames.lock)
+        self.loop_control = LoopControl(hooks=control_hooks, lock=self._frames.lock)
         self._groups = normalize_groups(groups)
         self._followers: list[Follower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
-        self._x_ranges: dict[str, XRange] = {}  # zoomed panels, reported by the view
         self._hidden: frozenset[str] = frozenset()  # runs unchecked in the run table (replaced, never mutated)
-        self._collapsed: frozenset[str] = frozenset()  # panels folded away in the view
-        self._builder = FrameBuilder(self.runs)
+        self._builder = FrameBuilder(self._runs)
         self._budget: FrameBudget[SeriesKey] = FrameBudget()
         self._view: PlotView | None = None
         self._links: list[traitlets.link] = []
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
-        self._follow_sink = HistorySink(self.runs, self._add_note, self._maybe_draw)
+        self._follow_sink = HistorySink(self._runs, self._add_note, self._maybe_draw)
         super().__init__(**kwargs)
         self._limits_changed({})
         self.add_class("lossplot-widget")
@@ -105,7 +104,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         if self.layout.min_width is None:
             self.layout.min_width = "320px"
         self._open_view()
-        self.run_control.add_listener(self._control_event)
+        self.loop_control.add_listener(self._control_event)
         cells.watch(self._after_cell)
 
     # ------------------------------------------------------------------ traits
@@ -114,14 +113,12 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._frames.throttle.interval = self.refresh_interval
         self._budget.frame_bytes, self._budget.bytes_per_second = self.frame_bytes, self.bytes_per_second
 
-    @traitlets.observe(
-        "smoothing", "smooth_by_steps", "log_y", "ignore_outliers", "x_axis", "max_points", "window", "panel_filter"
-    )
+    @traitlets.observe(*DRAWING_OPTIONS)
     def _options_changed(self, change: Mapping[str, Any]) -> None:
-        if change["name"] == "x_axis" and self._x_ranges and self._view is not None:
+        if change["name"] == "x_axis" and self._view is not None and self._view.zoom.ranges():
             self._view.zoom.reset()  # a range in steps means nothing on a time axis
         # while a loop trains on another thread, a frame within the budget (dragging must not slow the loop)
-        self._redraw() if self.run_control.training_elsewhere() else self.flush()
+        self._redraw() if self.loop_control.training_elsewhere() else self.flush()
 
     # ----------------------------------------------------------------- logging
     @not_traced
@@ -140,7 +137,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         >>> w.log(loss=0.9)
         >>> w.log({"loss": 0.7, "val_loss": 0.8}, step=10, epoch=1)
         """
-        self.runs.active().record(values, metrics, step, epoch)
+        self._runs.active().record(values, metrics, step, epoch)
         self._after_log()
 
     @not_traced
@@ -153,21 +150,21 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         >>> w.history["val_loss"].steps.tolist(), w.history.epoch
         ([1], 1.0)
         """
-        self.runs.active().record_epoch(values, metrics)
+        self._runs.active().record_epoch(values, metrics)
         self._after_log()  # a pause waits here, not while holding the history lock
 
     def _after_log(self) -> None:
         """After every ``log()`` (also :meth:`Run.log`): draw when a frame is due; a pause waits here."""
         self._maybe_draw()
-        run = self.run_control.run
+        run = self.loop_control.scope
         if run is None or run.paused:  # a new control scope begins, or Pause was clicked
-            self.run_control.checkpoint(self.flush)
+            self.loop_control.checkpoint(self.flush)
 
     # -------------------------------------------------------------------- runs
     @property
     def history(self) -> History:
         """The history of the active run (the one ``log()`` writes to), else of the latest run."""
-        run = self.runs.shown()
+        run = self._runs.shown()
         assert run is not None
         return run.history
 
@@ -186,40 +183,63 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         >>> [(r.name, r.status, r.history["loss"].values.tolist()) for r in w.runs.values()]
         [('lr=0.1', 'finished', [1.0, 0.1]), ('lr=0.01', 'finished', [1.0, 0.01])]
         """
-        self.run_control.begin()  # Stop and Pause reach this run before its first log()
-        return self.runs.start(name, config)
+        self.loop_control.begin()  # Stop and Pause reach this run before its first log()
+        return self._runs.start(name, config)
+
+    @property
+    def runs(self) -> RunsView:
+        """Every run, in the order they began: a read-only mapping ``name -> Run`` (``.history``,
+        ``.config``, ``.status``, ``.started``, ``.ended``); change runs with :meth:`run`, :meth:`clear`,
+        :meth:`remove_run` and :meth:`set_run_visible`.
+
+        >>> w = LiveLossWidget(); _ = w.run("a"); list(w.runs), w.runs["a"].status
+        (['a'], 'running')
+        """
+        return RunsView(self._runs)
+
+    def remove_run(self, name: str) -> None:
+        """Forget run ``name`` and its points (a deliberate delete); its lines leave the plot.
+
+        >>> w = LiveLossWidget(); w.run("a").log(loss=1.0); w.remove_run("a"); list(w.runs)
+        []
+        """
+        if name not in self._runs:
+            raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
+        self._runs.remove(name)
+        self._hidden = self._hidden - {name}
+        self._redraw()
 
     def clear(self) -> None:
         """Forget every run and its points (a deliberate delete, e.g. a Clear button); a new view."""
-        self.runs.clear()
+        self._runs.clear()
         self._hidden = frozenset()
-        self._builder = FrameBuilder(self.runs)
+        self._builder = FrameBuilder(self._runs)
         if self._view is not None:
             self._close_view()
             self._open_view()
 
     def set_run_visible(self, name: str, visible: bool = True) -> None:
         """Show or hide run ``name``'s lines (the run table's box); a hidden run costs no payload."""
-        if name not in self.runs:
-            raise KeyError(f"no run named {name!r}; runs: {list(self.runs)}")
+        if name not in self._runs:
+            raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
         if visible == (name not in self._hidden):
             return
         self._hidden = self._hidden - {name} if visible else self._hidden | {name}
         self._redraw()
 
     def _current_step(self) -> int | None:
-        run = self.runs.shown(create=False)
+        run = self._runs.shown(create=False)
         return None if run is None else run.history.last_step
 
     def _stop_requested(self) -> bool:
-        run = self.run_control.run
+        run = self.loop_control.scope
         return run is not None and run.stopped
 
     def _control_event(self, event: str) -> None:
         """A control scope ended (its cell, its ``with w:`` block, its thread): so does the implicit run."""
         if event == "end":
-            last = self.run_control.last_run
-            self.runs.scope_ended(cells.last_error(), stopped=last is not None and last.stopped)
+            last = self.loop_control.last_scope
+            self._runs.scope_ended(cells.last_error(), stopped=last is not None and last.stopped)
             self._refresh_downloads()  # e.g. a training thread of a Voilà app finished
 
     # ---------------------------------------------------------------- drawing
@@ -240,7 +260,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
 
     def _maybe_draw(self) -> None:
         now = time.monotonic()
-        ctl = self.run_control
+        ctl = self.loop_control
         if now >= ctl.next_poll:  # the "peek" mechanism only (else +inf): read pending Stop/Pause clicks
             ctl.poll(now)
         self._frames.poke(now)
@@ -251,32 +271,36 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._maybe_draw()
 
     def _options(self) -> FrameOptions:
-        return self.frame_options(groups=self._groups, x_ranges=dict(self._x_ranges), hidden=self._hidden,
-                                  collapsed=self._collapsed)
+        """The drawing traits, plus what the person did to the view (zoom, folded panels) and hidden runs."""
+        view = self._view
+        if view is None:
+            return self.frame_options(groups=self._groups, hidden=self._hidden)
+        return self.frame_options(groups=self._groups, hidden=self._hidden, x_ranges=view.zoom.ranges(),
+                                  collapsed=view.collapsed)
 
     def _paint(self, final: bool) -> int:
         """One frame; unless ``final``, the byte budget picks the changed series it refreshes."""
         view = self._view
         if view is None:
             return NO_VIEW
-        options, now = self._options(), time.monotonic()
-        frame = self._builder.build(options, None if final else lambda c: self._budget.choose(c, now))
-        self._budget.spent(view.apply(frame, options, self._notes), now)
-        active = self.runs.shown(create=False)
-        view.show_progress(self.progress.sample(0 if active is None else active.history.next_step, time.monotonic()))
-        drawn = [r.history for r in self.runs.snapshot() if r.name not in self._hidden]
-        view.show_epochs(shared_epoch_boundaries(drawn, options.x_axis))
+        now = time.monotonic()
+        frame = self._build(None if final else lambda c: self._budget.choose(c, now))
+        self._budget.spent(view.apply(frame), now)
         return PARTIAL if frame.deferred else DRAWN
 
-    def _on_collapse(self, titles: frozenset[str]) -> None:
-        self._collapsed = titles
-        self._frames.invalidate()
-        self.flush()
+    def _build(self, choose: Chooser | None = None) -> Frame:
+        """The frame for the current options, with progress and notes (the view and the SVG draw it)."""
+        active = self._runs.shown(create=False)
+        progress = self.progress.sample(0 if active is None else active.history.next_step, time.monotonic())
+        return self._builder.build(self._options(), choose, progress=progress, notes=tuple(self._notes))
 
-    def _on_zoom(self, ranges: dict[str, XRange], now: bool) -> None:
-        self._x_ranges = ranges
+    def _view_changed(self, now: bool) -> None:
+        """The zoom or the folded panels changed in the view: draw (at once for a fold or a reset)."""
         self._frames.invalidate()
-        self.flush() if now else self._maybe_draw()
+        if now:
+            self.flush()
+        else:
+            self._maybe_draw()
 
     def set_total(self, total: int | None) -> None:
         """Show progress, steps/s and an ETA towards ``total`` steps (``None`` hides them).
@@ -301,32 +325,29 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         last values and refresh the static picture."""
         error = cells.last_error()
         if error is not None:
-            self.runs.cell_failed(error)
+            self._runs.cell_failed(error)
         if self._frames.dirty:
             self.flush()
-        self._output.refresh(self.runs.version)
+        self._output.refresh(self._runs.version)
         self._refresh_downloads()
 
     def _refresh_downloads(self) -> None:
         view = self._view
         if view is not None and view.downloads is not None:
-            view.downloads.refresh(self.runs.version)
+            view.downloads.refresh(self._runs.version)
 
     # ------------------------------------------------------------- display
     def _open_view(self) -> None:
         view = self._view = PlotView(
-            smoothing=self.smoothing, log_y=self.log_y, x_axis=self.x_axis, height=self.height,
-            control=self.run_control, current_step=self._current_step, on_zoom=self._on_zoom,
-            on_run_visible=self.set_run_visible, on_collapse=self._on_collapse, panel_filter=self.panel_filter,
-            ignore_outliers=self.ignore_outliers,
-            downloads=Downloads(self.runs, lambda: self._svg()[0]),
+            self.frame_options(), height=self.height, control=self.loop_control, current_step=self._current_step,
+            on_change=self._view_changed, on_run_visible=self.set_run_visible,
+            downloads=Downloads(self._runs, lambda: self._svg()[0]),
         )
-        names = ("smoothing", "log_y", "x_axis", "panel_filter")  # toolbar controls <-> traits
-        self._links = [traitlets.link((getattr(view, name), "value"), (self, name)) for name in names]
-        self._links.append(traitlets.link(  # "all y" pressed = outliers not ignored
-            (view.all_y, "value"), (self, "ignore_outliers"), transform=(lambda v: not v, lambda v: not v)
-        ))
-        self._x_ranges, self._collapsed = {}, frozenset()
+        inverse = (operator.not_, operator.not_)
+        self._links = [  # toolbar controls <-> traits
+            traitlets.link((control, "value"), (self, name), transform=inverse if inverted else None)
+            for name, (control, inverted) in view.option_controls.items()
+        ]
         self.children = view.children
         self._frames.invalidate()
         self.flush()
@@ -349,9 +370,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         return self
 
     def _svg(self) -> tuple[str, int]:
-        version = self.runs.version
-        frame = self._builder.build(self._options())
-        return static.frame_to_svg(frame, self.log_y), version
+        version = self._runs.version
+        return static.frame_to_svg(self._build()), version
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, Any]:
         self._ensure_shown()
@@ -364,16 +384,18 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._output.display()
 
     def __repr__(self) -> str:
-        return f"LiveLossWidget({self.runs.describe()})"
+        return f"LiveLossWidget({self._runs.describe()})"
 
     def close(self) -> None:
         """Close the widget and every widget it made; following stops. The history is kept and
         logging goes on; displaying the widget again shows everything."""
+        if "_frames" not in self.__dict__:  # __init__ raised (e.g. an unknown option): nothing was made
+            return
         for follower in self._followers:
             follower.stop()
         self.flush()
         try:
-            self._output.refresh(self.runs.version)  # the saved output keeps a picture of the final curves
+            self._output.refresh(self._runs.version)  # the saved output keeps a picture of the final curves
         except Exception:  # pragma: no cover - outside IPython there is nothing to update
             pass
         self._output.displayed = False

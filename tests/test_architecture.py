@@ -3,10 +3,13 @@
 - dependencies point one way: widget -> view/render/core/control/follow; core imports only core,
   render only core and render; view and follow never import the widget; landscape (its own widget)
   uses render, control and view, never the loss widget;
-- no import cycle between modules;
+- no import cycle between modules, counting the imports made only for type checking (``if TYPE_CHECKING:``);
 - no module reads another object's private attributes (ipykernel's, in control/peek.py and
-  control/subshell.py, excepted: those are the documented delivery mechanisms);
-- modules stay small.
+  control/subshell.py, excepted: those are the documented delivery mechanisms).
+
+Size is not capped here: functions are held to a complexity rule (ruff ``C901``, ``PLR0912``, ``PLR0915`` in
+pyproject.toml, run by ``make test``), and modules follow a soft guide (one responsibility per module, about
+300 lines; split by meaning, never behind re-exports to meet a number).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ ALLOWED_PRIVATE = {
     ("adapters/lightning_hooks.py", "_batches_that_stepped"): "the step Lightning's loggers write (its own "
     "LearningRateMonitor reads it too)",
 }
-MAX_LINES = {"widget.py": 400}  # the public class (with runs); every other module <= 300
 
 
 def _module(path: Path) -> str:
@@ -34,12 +36,20 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _runtime_imports(path: Path) -> set[str]:
-    """Modules of the package imported at module level (not inside functions or TYPE_CHECKING)."""
+def _is_type_checking(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
+def _top_level_imports(path: Path, type_checking: bool) -> set[str]:
+    """Modules of the package imported at module level (``type_checking``: those in ``if TYPE_CHECKING:`` blocks
+    instead); imports inside functions are not edges of the graph."""
     mod = _module(path)
     package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
     out: set[str] = set()
-    for node in ast.parse(path.read_text()).body:
+    body = ast.parse(path.read_text()).body
+    if type_checking:
+        body = [n for node in body if _is_type_checking(node) for n in node.body]  # type: ignore[attr-defined]
+    for node in body:
         if isinstance(node, ast.ImportFrom) and node.level:
             base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
             target = ".".join(base + ([node.module] if node.module else []))
@@ -52,7 +62,10 @@ def _runtime_imports(path: Path) -> set[str]:
     return out
 
 
-GRAPH = {_module(p): _runtime_imports(p) for p in PACKAGE.rglob("*.py")}
+RUNTIME = {_module(p): _top_level_imports(p, type_checking=False) for p in PACKAGE.rglob("*.py")}
+TYPE_ONLY = {_module(p): _top_level_imports(p, type_checking=True) for p in PACKAGE.rglob("*.py")}
+#: every edge: an import made only for type checking still ties the two modules' designs together
+GRAPH = {mod: RUNTIME[mod] | TYPE_ONLY[mod] for mod in RUNTIME}
 
 
 def _layer(mod: str) -> str:
@@ -117,7 +130,16 @@ def test_no_module_reads_another_objects_private_attributes():
     assert found == []
 
 
-def test_modules_stay_small():
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
-    too_big = {name: n for name, n in sizes.items() if n > MAX_LINES.get(name, 300)}
-    assert too_big == {}
+def test_type_checking_imports_are_counted():
+    """The graph holds the TYPE_CHECKING imports (printed): the cycle and layer checks see them."""
+    edges = sorted((mod, dep) for mod, deps in TYPE_ONLY.items() for dep in deps)
+    print(f"{len(edges)} TYPE_CHECKING imports:", edges)
+    assert ("lossplot_widget.view.plot", "lossplot_widget.control.scope") in edges  # one known to exist
+    assert all(dep in GRAPH[mod] for mod, dep in edges)
+
+
+def test_complexity_rule_replaces_the_size_cap():
+    import tomllib
+
+    lint = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
+    assert {"C901", "PLR0912", "PLR0915"} <= set(lint["select"])

@@ -211,7 +211,7 @@ def dashboard_run() -> Run:
 _probe.update(
     results=app_results, train=app.train_button.description, stop=app.stop_button.description,
     train_disabled=app.train_button.disabled, stop_disabled=app.stop_button.disabled, running=app.running,
-    runs=app_runs, comparing=app.curve.runs.comparing, panels=list(app.curve._view.panels),
+    runs=app_runs, comparing=app.curve._runs.comparing, panels=list(app.curve._view.panels),
     loss_runs=sorted({r for r, _m in app.curve._view.panels["loss"].series}),
 )
 """)

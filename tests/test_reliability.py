@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+from lossplot_widget.render.builder import FrameBuilder
+from lossplot_widget.render.frame import FrameOptions
 
 
 def _consistent(w: LiveLossWidget) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.grouping import is_validation, panel_of
-from ..core.runs import RUNNING, Run
+from ..core.keywords import strict_keywords
+from ..core.runset import RUNNING, Run
 from ..core.tracing import not_traced
 from ..widget import LiveLossWidget
 from .common import scalars, shown_widget
@@ -72,12 +73,15 @@ def _dedupe(metrics: Mapping[str, Any], keep_suffix: str | None) -> dict[str, An
 class LiveLossMixin:
     """Translate Lightning's hooks into ``log()`` calls (see ``lossplot_widget.lightning``)."""
 
-    def __init__(self, widget: LiveLossWidget | None = None, run: str | None = None) -> None:
+    @strict_keywords
+    def __init__(self, widget: LiveLossWidget | None = None, *, run: str | None = None) -> None:
         super().__init__()
         self.widget = widget
-        #: the run each ``fit`` logs into (``None``: a fresh ``run-N`` per fit; a resumed fit continues its run)
+        #: the name of the run each ``fit`` logs into (``None``: a fresh ``run-N`` per fit; a resumed fit
+        #: continues the run of its checkpoint)
         self.run_name = run
-        self.run: Run | None = None  # the run of the current (or last) fit
+        #: the :class:`~lossplot_widget.core.run.Run` of the current (or last) fit
+        self.current_run: Run | None = None
         self._pending: dict[str, Any] | None = None  # state from a checkpoint, until the fit starts
         self._last_step: int | None = None  # trainer.global_step at the last point (optimizer steps)
 
@@ -87,26 +91,26 @@ class LiveLossMixin:
         return self.widget
 
     def _ensure_run(self) -> Run:
-        if self.run is None or self.run.status != RUNNING:
+        if self.current_run is None or self.current_run.status != RUNNING:
             w = self._ensure_widget()
             pending, self._pending = self._pending, None
             name = self.run_name
             if pending is not None and pending.get("run"):
                 name = str(pending["run"])  # a resumed fit continues the run of its checkpoint
-            self.run = w.run(name)
-            if pending is not None and pending.get("history") and not len(self.run.history):
+            self.current_run = w.run(name)
+            if pending is not None and pending.get("history") and not len(self.current_run.history):
                 # a run that holds points (resumed in the same process) keeps them: the resumed
                 # points replace the older ones from the step they restart at
-                self.run.history.load_dict(pending["history"])  # later points continue the time axis
+                self.current_run.history.load_dict(pending["history"])  # later points continue the time axis
                 w.flush()
-        return self.run
+        return self.current_run
 
     # ------------------------------------------------------------------ hooks
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         if not trainer.is_global_zero:
             return
         w = self._ensure_widget()
-        self.run = None
+        self.current_run = None
         self._ensure_run()
         w.progress.done = int(trainer.global_step)
         w.set_total(trainer.estimated_stepping_batches)  # inf (no limit) hides the bar
@@ -156,22 +160,22 @@ class LiveLossMixin:
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         if trainer.is_global_zero and self.widget is not None:
             self.widget.progress.done = int(trainer.global_step)
-            if self.run is not None and self.run.status == RUNNING:
-                self.run.finish()  # ``stopped`` after a Stop click
+            if self.current_run is not None and self.current_run.status == RUNNING:
+                self.current_run.finish()  # ``stopped`` after a Stop click
             self.widget.flush()
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-        if trainer.is_global_zero and self.run is not None and self.run.status == RUNNING:
-            self.run.fail(exception)  # ``interrupted`` for Ctrl-C, else ``failed``
+        if trainer.is_global_zero and self.current_run is not None and self.current_run.status == RUNNING:
+            self.current_run.fail(exception)  # ``interrupted`` for Ctrl-C, else ``failed``
             if self.widget is not None:
                 self.widget.flush()
 
     # ------------------------------------------------------------- checkpoint
     def state_dict(self) -> dict[str, Any]:
         """The run's name and whole history (every point, exactly), saved in Lightning checkpoints."""
-        if self.run is None:
+        if self.current_run is None:
             return {} if self._pending is None else dict(self._pending)
-        return {"version": STATE_VERSION, "run": self.run.name, "history": self.run.history.to_dict()}
+        return {"version": STATE_VERSION, "run": self.current_run.name, "history": self.current_run.history.to_dict()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the history of a checkpoint into an empty widget (or the one created later).
@@ -182,7 +186,7 @@ class LiveLossMixin:
         if not (state_dict or {}).get("history"):
             return
         self._pending = dict(state_dict)  # restored when the fit starts (Lightning loads it before that)
-        self.run = None
+        self.current_run = None
 
 
 def _loss_of(outputs: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Run state and Stop/Pause delivery (:mod:`.run`), the private ipykernel mechanisms that carry a
+"""Stop/Pause scopes and their requests (:mod:`.scope`), the private ipykernel mechanisms that carry a
 click to a blocked loop (:mod:`.delivery`, :mod:`.peek`), and end-of-cell hooks (:mod:`.cells`).
 
 No widgets here: the buttons live in :mod:`lossplot_widget.view.control_bar` and are handed in.
@@ -6,6 +6,6 @@ No widgets here: the buttons live in :mod:`lossplot_widget.view.control_bar` and
 
 from __future__ import annotations
 
-from .run import Run, RunControl
+from .scope import ControlScope, LoopControl
 
-__all__ = ["Run", "RunControl"]
+__all__ = ["ControlScope", "LoopControl"]

@@ -37,8 +37,8 @@ Public ipykernel API used as well: ``ipykernel.kernelbase.Kernel.instance()`` /
 ``.initialized()`` (read from ``sys.modules``, never imported here) and
 ``Kernel.get_parent("shell")`` (which request a main-thread run belongs to).
 
-Turn the private mechanisms off with ``LiveLossWidget(control_hooks=False)``,
-:data:`HOOKS_ENABLED` or the environment variable ``LOSSPLOT_CONTROL_HOOKS=0``.
+Turn the private mechanisms off per widget with ``LiveLossWidget(control_hooks=False)``, or for every widget
+with the environment variable ``LOSSPLOT_CONTROL_HOOKS=0`` (read when a widget is made, see :func:`hooks_wanted`).
 
 >>> seen = []
 >>> route = observing_route(lambda data, default: default, seen.append)
@@ -61,7 +61,6 @@ __all__ = [
     "FORCE_MECHANISM",
     "HANDLER",
     "HOOK",
-    "HOOKS_ENABLED",
     "MECHANISM_TEXT",
     "LIVE_SETTINGS",
     "PEEK",
@@ -70,6 +69,7 @@ __all__ = [
     "ClickSink",
     "connect_buttons",
     "current_kernel",
+    "hooks_wanted",
     "install_routing_hook",
     "is_click",
     "observing_route",
@@ -77,8 +77,6 @@ __all__ = [
     "routing_hook_supported",
 ]
 
-#: module-wide default for ``LiveLossWidget(control_hooks=...)``
-HOOKS_ENABLED = os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
 #: tests only: force ``"hook"``, ``"peek"`` or ``"handler"`` where the subshell would be chosen
 #: (``LOSSPLOT_CONTROL_MECHANISM``)
 FORCE_MECHANISM = os.environ.get("LOSSPLOT_CONTROL_MECHANISM", "").strip().lower() or None
@@ -88,6 +86,18 @@ SUBSHELL = "subshell"
 HOOK = "hook"
 PEEK = "peek"
 HANDLER = "handler"
+
+
+def hooks_wanted(control_hooks: bool | None = None) -> bool:
+    """The one switch for the private mechanisms: ``control_hooks`` when given (``LiveLossWidget(control_hooks=...)``),
+    else the environment variable ``LOSSPLOT_CONTROL_HOOKS`` (``0``, ``false``, ``no``, ``off``: off), else on.
+
+    >>> hooks_wanted(False), hooks_wanted(True)
+    (False, True)
+    """
+    if control_hooks is not None:
+        return bool(control_hooks)
+    return os.environ.get("LOSSPLOT_CONTROL_HOOKS", "1").strip().lower() not in {"0", "false", "no", "off"}
 #: the mechanisms under which every setting (not only Stop/Pause) acts while a cell blocks
 LIVE_SETTINGS = frozenset({SUBSHELL})
 MECHANISM_TEXT = {
@@ -106,7 +116,7 @@ _ROUTE_METHOD = "_reply_subshell_for"
 
 
 class ClickSink(Protocol):
-    """What the delivered messages act on (a :class:`~lossplot_widget.control.run.RunControl`)."""
+    """What the delivered messages act on (a :class:`~lossplot_widget.control.scope.LoopControl`)."""
 
     peeker: Peeker | None
     router: SubshellRouter | None

@@ -1,7 +1,7 @@
 """Where epochs lie on the step axis: one walk over every series' epoch runs.
 
 Pure: reads the history, knows nothing about widgets. :func:`epoch_step_bounds` is the one
-walk; the epoch x axis (fractional epochs, :mod:`lossplot_widget.render.frames`) and the faint
+walk; the epoch x axis (fractional epochs, :mod:`lossplot_widget.render.builder`) and the faint
 epoch rules (:func:`epoch_boundaries`) both read it.
 
 >>> from lossplot_widget.core.history import History

@@ -1,4 +1,4 @@
-"""Runs in and out: CSV (long form, exact round trip), dict and pandas.
+"""Runs in and out: CSV (long form, exact round trip), dict (exact round trip) and pandas.
 
 The CSV has one row per point: ``run,metric,step,epoch,time,value,config``. ``config`` holds the run's
 config as JSON on the run's first row (empty on the others); a run without points is one row with
@@ -6,7 +6,7 @@ an empty metric. Files written before runs existed (``metric,step,epoch,time,val
 into one run.
 
 >>> import io
->>> from lossplot_widget.core.runs import RunSet
+>>> from lossplot_widget.core.runset import RunSet
 >>> runs = RunSet(); r = runs.start("a", config={"lr": 0.1}); r.log(loss=0.5, step=3)
 >>> buf = io.StringIO(); write_csv(runs, buf); buf.getvalue().splitlines()[1]
 'a,loss,3,0.0,0.0,0.5,"{""lr"": 0.1}"'
@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from .history import History
-from .runs import FINISHED, RunSet
+from .runset import FINISHED, RUNNING, STATUSES, RunSet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 E = TypeVar("E", bound="ExportMixin")
 
 __all__ = [
-    "COLUMNS", "LEGACY_COLUMNS", "ExportMixin", "PathOrFile", "TextFile", "read_csv_into", "to_pandas", "write_csv",
+    "COLUMNS", "LEGACY_COLUMNS", "ExportMixin", "PathOrFile", "RunsDict", "TextFile", "load_runs_dict", "read_csv_into",
+    "runs_to_dict", "to_pandas", "write_csv",
 ]
 
 COLUMNS = ("run", "metric", "step", "epoch", "time", "value", "config")
@@ -146,31 +147,75 @@ def to_pandas(source: History | RunSet) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+RunsDict = dict[str, dict[str, Any]]
+
+
+def runs_to_dict(source: History | RunSet) -> RunsDict:
+    """Every run: ``{run: {"status", "config", "metrics": {metric: {"step", "epoch", "time", "value"}}}}``.
+
+    >>> runs = RunSet(); runs.start("a", config={"lr": 0.1}).log(loss=0.5, step=3)
+    >>> runs_to_dict(runs)["a"]["metrics"]["loss"]["step"], runs_to_dict(runs)["a"]["config"]
+    ([3], {'lr': 0.1})
+    """
+    return {
+        run.name: {"status": run.status, "config": dict(run.config), "metrics": run.history.to_dict()}
+        for run in _runs(source).snapshot()
+    }
+
+
+def load_runs_dict(runs: RunSet, data: RunsDict) -> None:
+    """Load :func:`runs_to_dict` output into ``runs``: a run saved while ``running`` loads ``finished`` (nothing
+    logs into it here), any other status as saved."""
+    if not isinstance(data, dict) or not all(isinstance(v, dict) and "metrics" in v for v in data.values()):
+        raise ValueError("not a lossplot_widget dict: expected {run: {'status', 'config', 'metrics'}} "
+                         "(the output of to_dict())")
+    for name, entry in data.items():
+        named = bool(entry.get("config")) or not _AUTO_NAME.fullmatch(name)
+        status = entry.get("status")
+        run = runs.adopt(name, status=status if status in STATUSES and status != RUNNING else FINISHED, named=named)
+        run.config.update(entry.get("config") or {})
+        run.history.load_dict(entry["metrics"])
+
+
 class ExportMixin:
-    """``to_dict``/``to_csv``/``to_pandas``/``from_csv`` for a class holding ``runs`` (and a ``history``)."""
+    """Every run out (``to_dict``, ``to_csv``, ``to_pandas``) and in (``from_dict``/``load_dict``,
+    ``from_csv``/``load_csv``), for a class holding its runs in ``_runs``."""
 
-    runs: RunSet
+    _runs: RunSet
 
-    @property
-    def history(self) -> History:  # pragma: no cover - provided by the class
-        raise NotImplementedError
-
-    def to_dict(self) -> dict[str, dict[str, list[float]]]:
-        """Every point of :attr:`history` (the active run): ``{metric: {"step", "epoch", "time", "value"}}``."""
-        return self.history.to_dict()
+    def to_dict(self) -> RunsDict:
+        """Every point of every run, with its status and config:
+        ``{run: {"status", "config", "metrics": {metric: {"step", "epoch", "time", "value"}}}}``
+        (JSON-ready lists; exact round trip with :meth:`from_dict`)."""
+        return runs_to_dict(self._runs)
 
     def to_csv(self, path: PathOrFile) -> None:
         """Write every point of every run to ``path`` in long form (run, metric, step, epoch, time, value,
         config); exact round trip with :meth:`from_csv`."""
-        write_csv(self.runs, path)
+        write_csv(self._runs, path)
 
     def to_pandas(self) -> pd.DataFrame:
         """A long-form ``pandas.DataFrame`` of every run, config as ``config.<key>`` columns (pandas is optional)."""
-        return to_pandas(self.runs)
+        return to_pandas(self._runs)
+
+    def load_csv(self, path: PathOrFile) -> None:
+        """Add the runs of a :meth:`to_csv` file to this instance (a run of the same name is continued)."""
+        read_csv_into(self._runs, path)
+
+    def load_dict(self, data: RunsDict) -> None:
+        """Add the runs of :meth:`to_dict` output to this instance (a run of the same name is continued)."""
+        load_runs_dict(self._runs, data)
 
     @classmethod
     def from_csv(cls: type[E], path: PathOrFile, **kwargs: object) -> E:
         """A new instance (``cls(**kwargs)``) holding the runs, values, steps and epochs of :meth:`to_csv` output."""
         obj = cls(**kwargs)
-        read_csv_into(obj.runs, path)
+        obj.load_csv(path)
+        return obj
+
+    @classmethod
+    def from_dict(cls: type[E], data: RunsDict, **kwargs: object) -> E:
+        """A new instance (``cls(**kwargs)``) holding the runs of :meth:`to_dict` output."""
+        obj = cls(**kwargs)
+        obj.load_dict(data)
         return obj

@@ -1,7 +1,7 @@
 """One training run: a :class:`~lossplot_widget.core.history.History` with a name, a config and a status.
 
-Runs are made and held by a :class:`~lossplot_widget.core.runs.RunSet` (their *owner*, seen here through
-the narrow :class:`RunOwner` protocol): see :mod:`lossplot_widget.core.runs`.
+Runs are made and held by a :class:`~lossplot_widget.core.runset.RunSet` (their *owner*, seen here through
+the narrow :class:`RunOwner` protocol): see :mod:`lossplot_widget.core.runset`.
 
 Statuses: ``running``, ``finished``, ``stopped`` (the Stop button ended it), ``failed`` (an exception;
 :attr:`Run.error` names it), ``interrupted`` (``KeyboardInterrupt``) and ``followed`` (read from a log
@@ -119,7 +119,7 @@ class Run:
     def finish(self, status: str | None = None, error: str | None = None) -> None:
         """End the run: ``status`` defaults to ``stopped`` when Stop was clicked, else ``finished``.
 
-        >>> from lossplot_widget.core.runs import RunSet
+        >>> from lossplot_widget.core.runset import RunSet
         >>> r = RunSet().start("a"); r.finish(); r.status
         'finished'
         """

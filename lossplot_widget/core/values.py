@@ -68,6 +68,26 @@ def _coerce_array_like(name: str, value: Any) -> Any:
 _TENSOR: list[Any] = [None, frozenset()]
 
 
+def _coerce_ndarray(name: str, value: np.ndarray) -> float:
+    if value.dtype.kind not in "fiu":
+        raise TypeError(f"metric {name!r}: expected a real number, got an array of dtype {value.dtype}")
+    if value.size != 1:
+        raise ValueError(f"metric {name!r}: expected a scalar, got an array of shape {value.shape}")
+    return float(value.reshape(()))
+
+
+def _coerce_tensor(name: str, value: Any, tensor_cls: type) -> Any:
+    if _TENSOR[0] is not tensor_cls:
+        torch = sys.modules["torch"]
+        _TENSOR[:] = [tensor_cls, frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})]
+    if value.numel() != 1:
+        raise ValueError(f"metric {name!r}: expected a scalar, got a tensor of shape {tuple(value.shape)}")
+    dtype = value.dtype
+    if dtype.is_complex or dtype == sys.modules["torch"].bool:
+        raise TypeError(f"metric {name!r}: expected a real number, got a tensor of dtype {value.dtype}")
+    return keep_tensor(value)  # read now on the CPU, else a detached device copy: no host sync
+
+
 def coerce_value(name: str, value: Any) -> Any:
     """Return a ``float``, a 0-d torch tensor (a detached device copy) or a one-element JAX array for ``value``
     (an :class:`~.readback.Unreadable`, kept as NaN, for a value that cannot be read).
@@ -94,30 +114,10 @@ def coerce_value(name: str, value: Any) -> Any:
     if isinstance(value, (np.floating, np.integer)):
         return float(value)
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "fiu":
-            raise TypeError(
-                f"metric {name!r}: expected a real number, got an array of dtype {value.dtype}"
-            )
-        if value.size != 1:
-            raise ValueError(
-                f"metric {name!r}: expected a scalar, got an array of shape {value.shape}"
-            )
-        return float(value.reshape(()))
+        return _coerce_ndarray(name, value)
     tensor_cls = torch_tensor_type()
     if tensor_cls is not None and isinstance(value, tensor_cls):
-        if _TENSOR[0] is not tensor_cls:
-            torch = sys.modules["torch"]
-            _TENSOR[:] = [tensor_cls, frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})]
-        if value.numel() != 1:
-            raise ValueError(
-                f"metric {name!r}: expected a scalar, got a tensor of shape {tuple(value.shape)}"
-            )
-        dtype = value.dtype
-        if dtype.is_complex or dtype == sys.modules["torch"].bool:
-            raise TypeError(
-                f"metric {name!r}: expected a real number, got a tensor of dtype {value.dtype}"
-            )
-        return keep_tensor(value)  # read now on the CPU, else a detached device copy: no host sync
+        return _coerce_tensor(name, value, tensor_cls)
     jax_cls = jax_array_type()
     if jax_cls is not None and isinstance(value, jax_cls):
         return _coerce_jax(name, value)

@@ -1,10 +1,10 @@
 """A :class:`~lossplot_widget.follow.follower.FollowSink` that stores followed points in runs.
 
-Each followed run (a run directory, a CSV log) becomes a run of the :class:`~lossplot_widget.core.runs.RunSet`
+Each followed run (a run directory, a CSV log) becomes a run of the :class:`~lossplot_widget.core.runset.RunSet`
 with status ``followed``; its tags are its series. Times are the writer's wall-clock times, put on the
 run's own clock, which starts at the run's first point (``time`` is relative to each run's start).
 
->>> from lossplot_widget.core.runs import RunSet
+>>> from lossplot_widget.core.runset import RunSet
 >>> runs = RunSet()
 >>> sink = HistorySink(runs, note=print, request_frame=lambda: None)
 >>> sink.ingest({("run1", "val_loss"): [(0, 0.0, 1000.0, 0.5), (1, 0.0, 1002.0, 0.4)]})
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..core.runs import FOLLOWED, RunSet
+from ..core.runset import FOLLOWED, RunSet
 from .logruns import Batch
 
 __all__ = ["HistorySink"]

@@ -73,6 +73,33 @@ def _poly(xs: np.ndarray, ys: np.ndarray, attrs: str) -> list[str]:
     return out
 
 
+def _cells(gx: np.ndarray, gy: np.ndarray, colors: Any, nx: int, ny: int) -> list[str]:
+    """The heat map: one rectangle per grid cell, between the pixel edges ``gx``/``gy``."""
+    out = ['<g shape-rendering="crispEdges">']
+    for i in range(ny):
+        for j in range(nx):
+            out.append(f'<rect class="cell" x="{gx[j]:.1f}" y="{gy[i + 1]:.1f}" '
+                       f'width="{gx[j + 1] - gx[j] + 0.3:.1f}" height="{gy[i] - gy[i + 1] + 0.3:.1f}" '
+                       f'fill="{colors[i * nx + j]}"/>')
+    out.append("</g>")
+    return out
+
+
+def _color_bar(lo: float, hi: float, log_color: bool) -> list[str]:
+    """The colour bar right of the plot, bottom (low) to top (high), with its ticks."""
+    ph = H - TOP - BOTTOM
+    bar_x, slices = W - RIGHT + 12, 32
+    out = [f'<text x="{bar_x}" y="{TOP - 6}" font-size="10">{"log10 loss" if log_color else "loss"}</text>']
+    for k in range(slices):
+        top = TOP + ph * (1 - (k + 1) / slices)
+        out.append(f'<rect x="{bar_x}" y="{top:.1f}" width="10" height="{ph / slices + 0.5:.1f}" '
+                   f'fill="{viridis(np.array([(k + 0.5) / slices]))[0]}"/>')
+    for t in nice_ticks(lo, hi, 4):
+        yy = TOP + ph * (1 - (t - lo) / (hi - lo)) if hi > lo else TOP + ph
+        out.append(f'<text x="{bar_x + 14}" y="{yy + 4:.1f}" font-size="10">{t:.3g}</text>')
+    return out
+
+
 def slice_to_svg(s: Slice, log_color: bool = False) -> str:
     """One SVG picture of ``s`` (what the widget draws, without interaction)."""
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
@@ -104,28 +131,13 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
         colors = viridis((z - lo) / (hi - lo) if hi > lo else np.zeros_like(z))
         edges_x = np.concatenate([[x0], (s.x[1:] + s.x[:-1]) / 2, [x1]])
         edges_y = np.concatenate([[y0], (s.y[1:] + s.y[:-1]) / 2, [y1]])
-        gx, gy = px(edges_x), py(edges_y)
-        body.append('<g shape-rendering="crispEdges">')
-        for i in range(len(s.y)):
-            for j in range(len(s.x)):
-                body.append(f'<rect class="cell" x="{gx[j]:.1f}" y="{gy[i + 1]:.1f}" '
-                            f'width="{gx[j + 1] - gx[j] + 0.3:.1f}" height="{gy[i] - gy[i + 1] + 0.3:.1f}" '
-                            f'fill="{colors[i * len(s.x) + j]}"/>')
-        body.append("</g>")
+        body += _cells(px(edges_x), py(edges_y), colors, len(s.x), len(s.y))
         cx, cy = contour_lines(s.x, s.y, z, contour_levels(z))
         body += _poly(px(cx), py(cy), 'stroke="white" stroke-opacity="0.6" stroke-width="1"')
         if len(s.path):
             body += _poly(px(s.path[:, 0]), py(s.path[:, 1]), f'stroke="{PATH_COLOR}" stroke-width="2"')
         sx, sy = px(s.start[0]), py(s.start[1])
-        bar_x, slices = W - RIGHT + 12, 32
-        out.append(f'<text x="{bar_x}" y="{TOP - 6}" font-size="10">{"log10 loss" if log_color else "loss"}</text>')
-        for k in range(slices):  # the colour bar, bottom (low) to top (high)
-            top = TOP + ph * (1 - (k + 1) / slices)
-            out.append(f'<rect x="{bar_x}" y="{top:.1f}" width="10" height="{ph / slices + 0.5:.1f}" '
-                       f'fill="{viridis(np.array([(k + 0.5) / slices]))[0]}"/>')
-        for t in nice_ticks(float(lo), float(hi), 4):
-            yy = TOP + ph * (1 - (t - lo) / (hi - lo)) if hi > lo else TOP + ph
-            out.append(f'<text x="{bar_x + 14}" y="{yy + 4:.1f}" font-size="10">{t:.3g}</text>')
+        out += _color_bar(float(lo), float(hi), log_color)
         cur_y = py(s.current[1])
     else:
         body += _poly(px(s.x), py(s.values), f'stroke="{TRAIN_COLOR}" stroke-width="2"')
@@ -141,10 +153,8 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
     cx0 = float(px(s.current[0]))
     body.append(f'<path d="M{cx0 - 6:.1f},{cur_y:.1f} H{cx0 + 6:.1f} M{cx0:.1f},{cur_y - 6:.1f} V{cur_y + 6:.1f}" '
                 f'stroke="{PATH_COLOR}" stroke-width="3"/>')
-    out.append('<g clip-path="url(#plot)">')
-    out += body
-    out.append("</g>")
-    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
+    out += ['<g clip-path="url(#plot)">', *body, "</g>",
+            f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>']
     for t in nice_ticks(x0, x1):
         out.append(f'<text x="{float(px(t)):.1f}" y="{TOP + ph + 14}" text-anchor="middle" '
                    f'font-size="10">{t:.3g}</text>')
@@ -153,8 +163,8 @@ def slice_to_svg(s: Slice, log_color: bool = False) -> str:
             out.append(f'<text x="{LEFT - 4}" y="{float(py(t)) + 4:.1f}" text-anchor="end" '
                        f'font-size="10">{t:.3g}</text>')
     xl, yl = axis_labels(s)
-    out.append(f'<text x="{LEFT + pw / 2}" y="{H - 8}" text-anchor="middle" font-size="11">{escape(xl)}</text>')
-    out.append(f'<text transform="translate(14,{TOP + ph / 2}) rotate(-90)" text-anchor="middle" '
-               f'font-size="11">{escape(yl)}</text>')
+    out += [f'<text x="{LEFT + pw / 2}" y="{H - 8}" text-anchor="middle" font-size="11">{escape(xl)}</text>',
+            f'<text transform="translate(14,{TOP + ph / 2}) rotate(-90)" text-anchor="middle" '
+            f'font-size="11">{escape(yl)}</text>']
     out.append("</svg>")
     return "\n".join(line for line in out if line)

@@ -4,6 +4,7 @@ and when frames are drawn (throttle, frame loop)."""
 
 from __future__ import annotations
 
-from .frames import Frame, FrameBuilder, FrameOptions, SeriesFrame
+from .builder import FrameBuilder
+from .frame import Frame, FrameOptions, SeriesFrame
 
 __all__ = ["Frame", "FrameBuilder", "FrameOptions", "SeriesFrame"]

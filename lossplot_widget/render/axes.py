@@ -29,14 +29,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .frame import SeriesFrame
+__all__ = [
+    "QUANTILES", "DrawnLine", "PanelAxes", "YRange", "log_ticks", "nice_ticks", "panel_axes", "tick_format", "y_range",
+]
 
-__all__ = ["QUANTILES", "PanelAxes", "YRange", "log_ticks", "nice_ticks", "panel_axes", "tick_format", "y_range"]
+
+class DrawnLine(Protocol):
+    """What the axes need of a drawn series (a :class:`~lossplot_widget.render.frame.SeriesFrame`): its raw and
+    smoothed lines."""
+
+    x: np.ndarray
+    y: np.ndarray
+    smooth_x: np.ndarray
+    smooth_y: np.ndarray
 
 #: the quantiles that define the bulk of the data
 QUANTILES = (0.1, 0.9)
@@ -129,10 +138,12 @@ class PanelAxes:
 
     y: YRange | None
     x_ticks: list[float] | None = None
+    #: the zoomed x range, both ends resolved (``None``: not zoomed, x spans the drawn data)
+    x_zoom: tuple[float, float] | None = None
 
 
 def panel_axes(
-    series: Sequence[SeriesFrame], *, log: bool, ignore_outliers: bool, x_axis: str,
+    series: Sequence[DrawnLine], *, log: bool, ignore_outliers: bool, x_axis: str,
     x_range: tuple[float | None, float | None] | None = None,
 ) -> PanelAxes:
     """The axes of a panel drawing ``series`` (raw and smoothed lines), on a ``x_axis`` axis zoomed to ``x_range``."""
@@ -150,7 +161,8 @@ def panel_axes(
         # about five round ticks (whole numbers on a step axis): the browser's own are about ten whatever the
         # width (labels run together in a 350 px panel) and fall between steps on a short span (0.5, 1.5)
         ticks = nice_ticks(float(lo), float(hi), X_TICKS, integer=x_axis == "step") or None
-    return PanelAxes(yr, ticks)
+    zoom = (float(lo), float(hi)) if x_range is not None and lo is not None and hi is not None and hi > lo else None
+    return PanelAxes(yr, ticks, zoom)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5, integer: bool = False) -> list[float]:

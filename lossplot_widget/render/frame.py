@@ -1,6 +1,6 @@
 """What a frame is: the drawing options, one series ready for its marks, and a whole frame.
 
-Plain dataclasses and constants shared by the frame builder (:mod:`~lossplot_widget.render.frames`),
+Plain dataclasses and constants shared by the frame builder (:mod:`~lossplot_widget.render.builder`),
 the static picture and the view.
 """
 
@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.history import Stats
+from ..core.progress import ProgressState
+from ..core.run_summary import RunSummary
 from .axes import PanelAxes
-from .runstyle import RunSummary, SeriesKey
 
 __all__ = [
     "DEFAULT_MAX_POINTS", "DRAW_LIMIT", "NOMINAL_PLOT_WIDTH", "WIRE_BYTES_PER_POINT", "X_AXES", "X_LABELS",
-    "Chooser", "Frame", "FrameOptions", "SeriesFrame", "XAt",
+    "Chooser", "Frame", "FrameOptions", "SeriesFrame", "SeriesKey", "XAt",
 ]
+
+#: ``(run name, metric)``
+SeriesKey = tuple[str, str]
 
 X_AXES = ("step", "epoch", "time")
 #: x values of drawn positions
@@ -110,10 +114,13 @@ class SeriesFrame:
 
 @dataclass
 class Frame:
+    """Everything one frame draws: the live view and the static SVG take this and nothing else."""
+
     panels: dict[str, list[SeriesFrame]]
-    x_label: str
     #: per (run, metric) of every run, hidden ones included
     stats: dict[SeriesKey, Stats]
+    #: the options the frame was made with (log y, smoothing, x axis, filter, ...)
+    options: FrameOptions = field(default_factory=FrameOptions)
     #: every run, in the order they began (the run table)
     runs: list[RunSummary] = field(default_factory=list)
     #: several runs (or a named one): colour encodes the run, the legend names runs
@@ -128,3 +135,14 @@ class Frame:
     deferred: int = 0
     #: per drawn panel: its y range and x ticks (see :func:`~lossplot_widget.render.axes.panel_axes`)
     axes: dict[str, PanelAxes] = field(default_factory=dict)
+    #: x positions of the epoch boundaries shared by the drawn runs (see :mod:`~lossplot_widget.core.epochs`)
+    epoch_rules: list[float] = field(default_factory=list)
+    #: done / total, steps/s and ETA (``None``: no total, the bar is hidden)
+    progress: ProgressState | None = None
+    #: messages shown above the plot (e.g. a corrupt event record of a followed log)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def x_label(self) -> str:
+        """The x axis' label (``step``, ``epoch``, ``wall-clock time (s)``)."""
+        return X_LABELS[self.options.x_axis]

@@ -1,7 +1,9 @@
 """The drawing options of a LiveLossWidget, as traitlets (set in the constructor or later).
 
-The widget observes them and turns them into :class:`~lossplot_widget.render.frame.FrameOptions`; the
-toolbar's controls are linked to them.
+Every trait named like a :class:`~lossplot_widget.render.frame.FrameOptions` field is a drawing option
+(:data:`DRAWING_OPTIONS`): :meth:`DrawingTraits.frame_options` copies it into the frame options and the
+widget redraws when it changes. A new drawing option is a trait here, a field there, and the code that
+draws it (plus a control in :class:`~lossplot_widget.view.plot.PlotView` if the toolbar shows it).
 
 >>> t = DrawingTraits(smoothing=0.9); t.smoothing, t.ignore_outliers
 (0.9, True)
@@ -10,13 +12,14 @@ toolbar's controls are linked to them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 import traitlets
 
 from .frame import DEFAULT_MAX_POINTS, X_AXES, FrameOptions
 
-__all__ = ["DrawingTraits"]
+__all__ = ["DRAWING_OPTIONS", "DrawingTraits"]
 
 
 class DrawingTraits(traitlets.HasTraits):
@@ -51,8 +54,8 @@ class DrawingTraits(traitlets.HasTraits):
 
     def frame_options(self, **state: Any) -> FrameOptions:
         """These traits as :class:`~lossplot_widget.render.frame.FrameOptions`, plus ``state`` (zoom, hidden runs)."""
-        return FrameOptions(
-            smoothing=self.smoothing, smooth_by_steps=self.smooth_by_steps, log_y=self.log_y,
-            ignore_outliers=self.ignore_outliers, x_axis=self.x_axis, max_points=self.max_points, window=self.window,
-            panel_filter=self.panel_filter, **state,
-        )
+        return FrameOptions(**{name: getattr(self, name) for name in DRAWING_OPTIONS}, **state)
+
+
+#: the traits that are drawing options (also fields of :class:`~lossplot_widget.render.frame.FrameOptions`)
+DRAWING_OPTIONS = tuple(f.name for f in fields(FrameOptions) if DrawingTraits.class_traits().get(f.name) is not None)

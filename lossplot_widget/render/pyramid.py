@@ -221,6 +221,40 @@ class MinMaxPyramid:
         ints = np.concatenate([p[1] for p in parts])[None]
         return _reduce(vals, ints)
 
+    def _raw_summaries(self, lo: int, hi: int, buckets: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """A short range: ``buckets`` summaries straight from the raw values."""
+        size = -(-(hi - lo) // buckets)
+        values = self.values(lo, hi)
+        full = (hi - lo) // size
+        starts = lo + np.arange(full, dtype=np.int64) * size
+        summaries = [_summarize(values[: full * size].reshape(full, size), starts)]
+        if full * size < hi - lo:
+            summaries.append(_summarize(values[full * size :][None], np.array([lo + full * size])))
+        return summaries
+
+    def _level_summaries(self, lo: int, hi: int, k: int, middle: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """A long range: at most ``middle`` groups of level ``k``'s complete rows, plus the two partial edges."""
+        summaries: list[tuple[np.ndarray, np.ndarray]] = []
+        size = BLOCK * FANOUT**k
+        table = self.levels[k]
+        r0 = -(-lo // size)
+        r1 = min(hi // size, table.size)
+        rows = r1 - r0
+        if rows > 0:
+            m = min(rows, middle)
+            key = (k, r0, r1, m)  # complete rows never change: the same groups, the same summary
+            if self._runs_cache is None or self._runs_cache[0] != key:
+                starts = (np.arange(m, dtype=np.int64) * rows) // m  # m nearly equal groups of rows
+                self._runs_cache = (key, _reduce_runs(table.vals[r0:r1], table.ints[r0:r1], starts))
+            summaries.append(self._runs_cache[1])
+            edges: tuple[tuple[int, int], ...] = ((lo, r0 * size), (r1 * size, hi))
+        else:
+            edges = ((lo, hi),)
+        for a, b in edges:
+            if a < b:
+                summaries.append(self._range_summary(a, b, k))
+        return summaries
+
     def select(
         self, lo: int, hi: int, buckets: int, log: bool = False, whole: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -244,34 +278,7 @@ class MinMaxPyramid:
         k = len(self.levels) - 1
         while k >= 0 and BLOCK * FANOUT**k > span:
             k -= 1
-        summaries: list[tuple[np.ndarray, np.ndarray]] = []
-        if k < 0:  # short range: buckets straight from the raw values
-            size = -(-(hi - lo) // buckets)
-            values = self.values(lo, hi)
-            full = (hi - lo) // size
-            starts = lo + np.arange(full, dtype=np.int64) * size
-            summaries.append(_summarize(values[: full * size].reshape(full, size), starts))
-            if full * size < hi - lo:
-                summaries.append(_summarize(values[full * size :][None], np.array([lo + full * size])))
-        else:
-            size = BLOCK * FANOUT**k
-            table = self.levels[k]
-            r0 = -(-lo // size)
-            r1 = min(hi // size, table.size)
-            rows = r1 - r0
-            if rows > 0:
-                m = min(rows, middle)
-                key = (k, r0, r1, m)  # complete rows never change: the same groups, the same summary
-                if self._runs_cache is None or self._runs_cache[0] != key:
-                    starts = (np.arange(m, dtype=np.int64) * rows) // m  # m nearly equal groups of rows
-                    self._runs_cache = (key, _reduce_runs(table.vals[r0:r1], table.ints[r0:r1], starts))
-                summaries.append(self._runs_cache[1])
-                edges: tuple[tuple[int, int], ...] = ((lo, r0 * size), (r1 * size, hi))
-            else:
-                edges = ((lo, hi),)
-            for a, b in edges:
-                if a < b:
-                    summaries.append(self._range_summary(a, b, k))
+        summaries = self._raw_summaries(lo, hi, buckets) if k < 0 else self._level_summaries(lo, hi, k, middle)
         vals = np.concatenate([s[0] for s in summaries])
         ints = np.concatenate([s[1] for s in summaries])
         cols = (_VPOS, _IPOS, _ILOG) if log else (_VMIN, _IMIN, _IBAD)

@@ -1,6 +1,6 @@
 """The Stop and Pause buttons and the status label of the toolbar, wired to a run control.
 
-The widgets are handed to :meth:`RunControl.connect <lossplot_widget.control.run.RunControl.connect>`,
+The widgets are handed to :meth:`LoopControl.connect <lossplot_widget.control.scope.LoopControl.connect>`,
 which decides how their clicks reach a blocked loop; their normal handlers forward to it too.
 Pause is a button whose label says what the next click does (❚❚ pause, ▶ resume), not a toggle: a
 click is a message the page sends at once, whereas ipywidgets holds a toggle's second change until
@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from ..control.delivery import HANDLER, LIVE_SETTINGS, MECHANISM_TEXT
 
 if TYPE_CHECKING:
-    from ..control.run import RunControl
+    from ..control.scope import LoopControl
 
 __all__ = ["PAUSE_LABEL", "RESUME_LABEL", "STOP_LABEL", "ControlBar"]
 
@@ -39,13 +39,13 @@ class ControlBar:
 
     Parameters
     ----------
-    control : RunControl
+    control : LoopControl
         The run state the buttons act on (and whose events the label shows).
     current_step : callable
         The latest logged step, for the "paused at step N" label.
     """
 
-    def __init__(self, control: RunControl, current_step: Callable[[], int | None]) -> None:
+    def __init__(self, control: LoopControl, current_step: Callable[[], int | None]) -> None:
         self.control = control
         self._current_step = current_step
         self.stop = widgets.Button(
@@ -82,7 +82,7 @@ class ControlBar:
     # ------------------------------------------------------------ run events (main or training thread)
     def _on_event(self, event: str) -> None:
         step = self._current_step()
-        run = self.control.run
+        run = self.control.scope
         self._waiting = (
             self.mechanism not in LIVE_SETTINGS and run is not None and run.thread is threading.main_thread()
         )
@@ -95,13 +95,13 @@ class ControlBar:
         elif event == "stopped":
             self._state = f"stopped at step {step}"
         elif event == "end":
-            run = self.control.last_run
+            run = self.control.last_scope
             self._state = self._state if run is not None and run.stop_seen else ""
         self._sync_label()
         self._render()
 
     def _sync_label(self) -> None:
-        run = self.control.run
+        run = self.control.scope
         paused = run is not None and run.paused and not run.stopped
         label, tip = (RESUME_LABEL, RESUME_TIP) if paused else (PAUSE_LABEL, PAUSE_TIP)
         if self.pause.description != label:

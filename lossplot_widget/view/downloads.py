@@ -8,7 +8,7 @@ finishing), so they hold everything logged up to then. A history larger than :da
 gets no CSV link (its size and cost grow with the history, sent after every cell): its tooltip says to call
 ``w.to_csv(path)``.
 
->>> from lossplot_widget.core.runs import RunSet
+>>> from lossplot_widget.core.runset import RunSet
 >>> runs = RunSet(); runs.start("a").log(loss=0.5)
 >>> d = Downloads(runs, lambda: "<svg/>")
 >>> d.refresh(version=1)
@@ -25,7 +25,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from ..core.export import write_csv
-from ..core.runs import RunSet
+from ..core.runset import RunSet
 
 __all__ = ["MAX_CSV_POINTS", "Downloads", "data_url"]
 

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..render.axes import PanelAxes, YRange, log_ticks
-from ..render.frames import SeriesFrame, SeriesKey
+from ..render.frame import SeriesFrame, SeriesKey
 from ..render.palette import RAW_FAINT, css_color
 from ..render.wire import narrow
 

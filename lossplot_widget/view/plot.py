@@ -2,7 +2,7 @@
 
 The view owns no data and knows no widget: it is given the initial toolbar values, the run
 control its buttons act on, a ``current_step`` callable and an ``on_zoom`` callback.
-:meth:`PlotView.apply` assigns a ready-made :class:`~lossplot_widget.render.frames.Frame` to the
+:meth:`PlotView.apply` assigns a ready-made :class:`~lossplot_widget.render.builder.Frame` to the
 marks, one message per mark; :attr:`PlotView.children` go into the widget's box.
 """
 
@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ..core.progress import ProgressState
-from ..render.frames import Frame, FrameOptions, SeriesKey
+from ..render.frame import Frame, FrameOptions, SeriesKey
 from .closing import close_tree, walk
 from .control_bar import ControlBar
 from .downloads import Downloads
@@ -26,7 +25,7 @@ from .summary import render_notes, render_summary
 from .zoom import ZoomCallback, ZoomControl
 
 if TYPE_CHECKING:
-    from ..control.run import RunControl
+    from ..control.scope import LoopControl
 
 __all__ = ["TOOLBAR_CSS", "PlotView"]
 
@@ -39,76 +38,72 @@ TOOLBAR_CSS = (
 class PlotView:
     """Widgets for one display of a :class:`~lossplot_widget.widget.LiveLossWidget`.
 
+    The view keeps what a person did to this display and nothing else: the zoom (in the x scales,
+    :meth:`~.zoom.ZoomControl.ranges`) and the folded panels (:attr:`collapsed`); the widget reads both
+    when it builds a frame. The toolbar controls that mirror a drawing option are :attr:`option_controls`.
+
     Parameters
     ----------
-    smoothing, log_y, x_axis
+    options : FrameOptions
         Initial values of the toolbar controls (the widget links them to its traits).
     height : str
         CSS height of each panel.
-    control : RunControl
+    control : LoopControl
         What Stop and Pause act on.
     current_step : callable
         The latest logged step (for the control label).
-    on_zoom : callable
-        ``on_zoom(ranges, now)``: the visible x range of each zoomed panel changed.
+    on_change : callable
+        ``on_change(now)``: the zoom or the folded panels changed (``now``: draw at once).
     on_run_visible : callable
         ``on_run_visible(run, visible)``: a run's box in the run table was (un)checked.
-    on_collapse : callable
-        ``on_collapse(titles)``: the set of panels folded away changed.
-    panel_filter : str
-        Initial text of the panel filter box.
-    ignore_outliers : bool
-        Initial value of the y range rule (the "all y" button shows the opposite).
     downloads : Downloads, optional
         The CSV/SVG links shown in the toolbar.
     """
 
     def __init__(
-        self, *, smoothing: float, log_y: bool, x_axis: str, height: str, control: RunControl,
-        current_step: Callable[[], int | None], on_zoom: ZoomCallback,
-        on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
-        on_collapse: Callable[[frozenset[str]], None] = lambda titles: None, panel_filter: str = "",
-        ignore_outliers: bool = True, downloads: Downloads | None = None,
+        self, options: FrameOptions, *, height: str, control: LoopControl, current_step: Callable[[], int | None],
+        on_change: ZoomCallback, on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
+        downloads: Downloads | None = None,
     ) -> None:
         self.height = height
         # one compact line at 800 px: symbols and short words, every control explained by its tooltip
         # (plain text/unicode: Voilà serves no icon font offline)
         self.smoothing = widgets.FloatSlider(
-            value=smoothing, min=0.0, max=0.999, step=0.001, description="smooth",
+            value=options.smoothing, min=0.0, max=0.999, step=0.001, description="smooth",
             tooltip="Smoothing: TensorBoard's exponential moving average weight (0 = off)",
             readout_format=".2f", continuous_update=False, layout=widgets.Layout(width="164px"),
             style={"description_width": "52px"}, _dom_classes=["lossplot-smoothing"],
         )
         self.log_y = widgets.ToggleButton(
-            value=log_y, description="log y", tooltip="Logarithmic y axis (values <= 0 become gaps)",
+            value=options.log_y, description="log y", tooltip="Logarithmic y axis (values <= 0 become gaps)",
             layout=widgets.Layout(width="38px", padding="0"), _dom_classes=["lossplot-log-y"],
         )
         self.all_y = widgets.ToggleButton(
-            value=not ignore_outliers, description="all y",
+            value=not options.ignore_outliers, description="all y",
             tooltip="Show the whole y range (off: fit the bulk of the visible data and the latest values, "
             "like TensorBoard's 'ignore outliers in chart scaling')",
             layout=widgets.Layout(width="38px", padding="0"), _dom_classes=["lossplot-all-y"],
         )
         self.x_axis = widgets.Dropdown(
-            options=[("step", "step"), ("epoch", "epoch"), ("time", "time")], value=x_axis,
+            options=[("step", "step"), ("epoch", "epoch"), ("time", "time")], value=options.x_axis,
             tooltip="x axis: global step, epoch (fractional within an epoch) or wall-clock seconds",
             layout=widgets.Layout(width="60px"), _dom_classes=["lossplot-x-axis"],
         )
         self.panel_filter = widgets.Text(
-            value=panel_filter, placeholder="filter", continuous_update=True,
+            value=options.panel_filter, placeholder="filter", continuous_update=True,
             tooltip="Show only panels whose name matches (a regular expression, else plain text)",
             layout=widgets.Layout(width="60px"), _dom_classes=["lossplot-filter"],
         )
-        self._on_collapse = on_collapse
+        self._on_change = on_change
         #: titles of the panels folded away (their series are not built or sent)
-        self.collapsed: set[str] = set()
+        self.collapsed: frozenset[str] = frozenset(options.collapsed)
         self.notes = widgets.HTML(TOOLBAR_CSS)  # the toolbar's style sheet rides with the notes (no extra widget)
         self.summary = widgets.HTML()
         self.run_table = RunTable(on_run_visible)  # shown while runs are compared
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
         self.control_bar = ControlBar(control, current_step)  # Stop, Pause and which mechanism delivers them
-        self.zoom = ZoomControl(on_zoom)  # pan/zoom toggle, reset; the x range each panel shows
+        self.zoom = ZoomControl(on_change)  # pan/zoom toggle, reset; the x range each panel shows
         self.downloads = downloads
         links = [] if downloads is None else [downloads.html]
         self.toolbar = widgets.HBox(
@@ -117,6 +112,12 @@ class PlotView:
             # wrap whole controls onto a second row instead of squeezing them (truncated labels)
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
+        #: toolbar controls that mirror a drawing option: ``{option: (widget, inverted)}`` (the widget links each
+        #: widget's ``value`` to its trait; "all y" pressed means outliers are not ignored)
+        self.option_controls: dict[str, tuple[widgets.Widget, bool]] = {
+            "smoothing": (self.smoothing, False), "log_y": (self.log_y, False), "x_axis": (self.x_axis, False),
+            "panel_filter": (self.panel_filter, False), "ignore_outliers": (self.all_y, True),
+        }
         self.panels: dict[str, Panel] = {}
         # where a kernel subshell serves the controls, it serves every widget a person can touch
         self._route = control.route
@@ -128,11 +129,13 @@ class PlotView:
         """What the widget's box shows, top to bottom."""
         return (self.toolbar, self.notes, self.panel_box, self.run_table.box, self.summary)
 
-    def apply(self, frame: Frame, options: FrameOptions, notes: Sequence[str] = ()) -> dict[SeriesKey, int]:
-        """Draw ``frame`` (made with ``options``); ``notes``: extra messages shown above the plot.
+    def apply(self, frame: Frame) -> dict[SeriesKey, int]:
+        """Draw ``frame``: its panels, axes, epoch rules, notes, run table and progress.
 
         Returns the bytes of array data sent per series (only the series whose arrays were sent).
         """
+        options = frame.options
+        notes: Sequence[str] = frame.notes
         new_panel = False
         sent: dict[SeriesKey, int] = {}
         for title, series in frame.panels.items():
@@ -164,6 +167,9 @@ class PlotView:
         summary = "" if frame.comparing else render_summary(frame)
         if self.summary.value != summary:
             self.summary.value = summary
+        for panel in self.panels.values():
+            panel.set_rules(frame.epoch_rules)
+        self.progress.show(frame.progress)
         return sent
 
     def toggle_panel(self, title: str) -> None:
@@ -172,19 +178,10 @@ class PlotView:
 
     def set_collapsed(self, titles: set[str] | frozenset[str]) -> None:
         """Fold exactly the panels ``titles`` away; tell the widget (it draws the panels shown again)."""
-        self.collapsed = set(titles)
+        self.collapsed = frozenset(titles)
         for title, panel in self.panels.items():
             panel.set_collapsed(title in self.collapsed)
-        self._on_collapse(frozenset(self.collapsed))
-
-    def show_epochs(self, xs: list[float]) -> None:
-        """Epoch boundaries (x positions, see :mod:`~lossplot_widget.core.epochs`) in every panel."""
-        for panel in self.panels.values():
-            panel.set_rules(xs)
-
-    def show_progress(self, state: ProgressState | None) -> None:
-        """Update the progress bar (``None`` hides it)."""
-        self.progress.show(state)
+        self._on_change(True)
 
     def close(self) -> int:
         """Close every widget of the view (layouts, styles, tooltips and idle PanZoom included)."""

@@ -1,6 +1,6 @@
 """The run table under the plot: a row per run with a hide/show box; click a column header to sort.
 
-Shown while runs are compared (:attr:`~lossplot_widget.render.frames.Frame.comparing`). Columns: the
+Shown while runs are compared (:attr:`~lossplot_widget.render.builder.Frame.comparing`). Columns: the
 run (its colour and name), its status, its config keys, for each metric the last value and the best
 (min for losses, max for accuracy-like names) with its step, and steps/s. Plain ipywidgets: a
 ``Button`` per column header, a ``Checkbox`` and an ``HTML`` per row; columns line up through widths
@@ -17,9 +17,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..render.frames import Frame, RunSummary
+from ..core.run_summary import RunSummary, best_of
+from ..render.frame import Frame
 from ..render.palette import css_color
-from ..render.runstyle import best_of
 from .closing import close_tree
 
 __all__ = ["RunTable"]

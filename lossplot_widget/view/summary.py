@@ -6,7 +6,7 @@ import html
 import math
 from collections.abc import Sequence
 
-from ..render.frames import Frame
+from ..render.frame import Frame
 
 __all__ = ["render_notes", "render_summary"]
 

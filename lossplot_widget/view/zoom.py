@@ -1,9 +1,10 @@
 """Pan and zoom: the browser sets each panel's x range; the kernel re-decimates that range.
 
 bqplot's :class:`~bqplot.PanZoom` changes ``scale.min``/``scale.max`` in the browser.
-:class:`ZoomControl` observes the x scales' ``min``/``max`` and reports the visible ranges
-through its ``on_change`` callback; the widget puts them in the frame options
-(:attr:`~lossplot_widget.render.frames.FrameOptions.x_ranges`), so zooming far enough shows every
+:class:`ZoomControl` observes the x scales' ``min``/``max`` (the one place the zoom is kept) and says
+through its ``on_change`` callback that they changed; the widget reads :meth:`ZoomControl.ranges` into the frame
+options
+(:attr:`~lossplot_widget.render.builder.FrameOptions.x_ranges`), so zooming far enough shows every
 logged point. Browser-to-kernel messages are handled when the kernel is free: after a
 training cell, or at once while training runs in a background thread. Python never sets
 ``scale.min``/``max`` except in :meth:`ZoomControl.reset` (it would fight the user's zoom).
@@ -27,8 +28,9 @@ from .panel import Panel
 __all__ = ["XRange", "ZoomControl"]
 
 XRange = tuple[float | None, float | None]
-#: ``on_change(ranges, now)``: the visible x range per zoomed panel; ``now``: draw at once (a reset)
-ZoomCallback = Callable[[dict[str, XRange], bool], None]
+#: ``on_change(now)``: the visible x ranges changed (read them with :meth:`ZoomControl.ranges`); ``now``: draw
+#: at once (a reset)
+ZoomCallback = Callable[[bool], None]
 
 
 class ZoomControl:
@@ -79,7 +81,7 @@ class ZoomControl:
 
     def _changed(self, change: Any) -> None:
         if not self._quiet:
-            self._on_change(self.ranges(), False)
+            self._on_change(False)
 
     def reset(self) -> None:
         """Show the whole run: clear every panel's x zoom and draw."""
@@ -93,7 +95,7 @@ class ZoomControl:
                         scale.max = None
         finally:
             self._quiet = False
-        self._on_change({}, True)
+        self._on_change(True)
 
     def close(self) -> None:
         for panel in self.panels.values():

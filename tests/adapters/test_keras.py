@@ -88,7 +88,7 @@ def model(lr=0.1, cls=keras.Sequential, **compile_kw):
 
 
 def col(w, name, key="value"):
-    return w.to_dict()[name][key]
+    return w.history.to_dict()[name][key]
 
 
 def test_fit_validation_split_per_batch_exact(recorder):
@@ -233,9 +233,9 @@ def test_each_fit_is_a_fresh_run_by_default():
     w = LiveLossWidget()
     cb = LiveLossCallback(w)
     model().fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[cb])
-    assert not w.runs.comparing  # one fit: drawn as a one-run widget
+    assert not w._runs.comparing  # one fit: drawn as a one-run widget
     model().fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[cb])
-    assert list(w.runs) == ["run-1", "run-2"] and w.runs.comparing
+    assert list(w.runs) == ["run-1", "run-2"] and w._runs.comparing
     assert w.runs["run-1"].history["loss"].steps.tolist() == list(range(8))
     assert w.runs["run-2"].history["loss"].steps.tolist() == list(range(4))  # each run starts at step 0
     assert {r.status for r in w.runs.values()} == {"finished"}

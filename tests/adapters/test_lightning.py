@@ -76,7 +76,7 @@ def trainer(max_epochs, callbacks, **kw):
 
 
 def col(w, name, key="value"):
-    return w.to_dict()[name][key]
+    return w.history.to_dict()[name][key]
 
 
 def test_fit_logs_steps_and_validation_exactly(recorder):
@@ -135,14 +135,14 @@ def test_resume_from_checkpoint_continues_the_same_curves(tmp_path):
     first = LiveLossCallback()
     ckpt = pl.callbacks.ModelCheckpoint(dirpath=tmp_path, save_last=True)
     trainer(2, [first, ckpt], enable_checkpointing=True).fit(Module(), *loaders())
-    before = first.widget.to_dict()
+    before = first.widget.history.to_dict()
 
     resumed = LiveLossCallback()  # a new process would start with a new callback and widget
     trainer(4, [resumed, pl.callbacks.ModelCheckpoint(dirpath=tmp_path / "resumed")], enable_checkpointing=True).fit(
         Module(), *loaders(), ckpt_path=str(tmp_path / "last.ckpt")
     )
-    after = resumed.widget.to_dict()
-    expected = ref.widget.to_dict()
+    after = resumed.widget.history.to_dict()
+    expected = ref.widget.history.to_dict()
     assert list(after) == list(expected)
     for name in expected:
         n = len(before[name]["step"])

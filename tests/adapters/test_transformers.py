@@ -60,7 +60,7 @@ def make_trainer(tmp_path, callbacks, epochs=2, **kw):
 
 
 def col(w, name, key="value"):
-    return w.to_dict()[name][key]
+    return w.history.to_dict()[name][key]
 
 
 def history_of(trainer, name):
@@ -115,7 +115,7 @@ def test_only_the_main_process_logs():
     cb.on_log(None, other, control, logs={"loss": 0.5, "epoch": 0.25})
     cb.on_evaluate(None, other, control)
     cb.on_train_end(None, other, control)
-    assert cb.widget is None and cb.run is None
+    assert cb.widget is None and cb.current_run is None
 
     main = types.SimpleNamespace(is_world_process_zero=True, global_step=1, max_steps=4, epoch=0.25)
     w = LiveLossWidget()

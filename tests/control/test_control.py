@@ -7,7 +7,7 @@ import time
 
 from lossplot_widget import LiveLossWidget
 from lossplot_widget.control.delivery import is_click, observing_route
-from lossplot_widget.control.run import RunControl
+from lossplot_widget.control.scope import LoopControl
 
 
 def in_thread(target, *args):
@@ -17,28 +17,28 @@ def in_thread(target, *args):
 
 
 def test_requests_without_an_active_run_are_ignored():
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     assert ctl.request_stop() is False and ctl.set_paused(True) is False
     run = ctl.begin()
     assert not run.stop.is_set() and not run.pause.is_set()
     assert ctl.request_stop() is True and run.stop.is_set()
     ctl.end(run)
-    assert ctl.run is None and ctl.request_stop() is False
+    assert ctl.scope is None and ctl.request_stop() is False
     assert not ctl.begin().stop.is_set()  # a new run starts clean
 
 
 def test_begin_reuses_the_active_run_unless_fresh_and_end_ignores_other_runs():
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     first = ctl.begin()
     assert ctl.begin() is first
     second = ctl.begin(fresh=True)
     assert second is not first and second.id == first.id + 1
     ctl.end(first)  # not the active run: nothing happens
-    assert ctl.run is second
+    assert ctl.scope is second
 
 
 def test_a_run_of_a_finished_thread_is_stale():
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     runs = []
     in_thread(lambda: runs.append(ctl.begin())).join()
     old = runs[0]
@@ -57,7 +57,7 @@ def test_message_parsing_matches_what_ipywidgets_sends():
 
 
 def test_the_routing_wrapper_passes_the_route_through_and_never_raises():
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     run = ctl.begin()
     calls = []
 
@@ -120,7 +120,7 @@ def test_with_block_is_one_fresh_run():
         assert w.should_stop is False  # the block began a fresh run
         w.request_stop()
         assert w.should_stop is True
-    assert w.run_control.run is None
+    assert w.loop_control.scope is None
 
 
 def test_pause_blocks_log_in_a_training_thread_until_resume():
@@ -179,43 +179,45 @@ def test_pause_in_log_epoch_waits_outside_the_history_lock():
     assert done and w.history.epoch == 1.0
 
 
-def test_control_hooks_flag_and_module_default(monkeypatch):
-    assert LiveLossWidget(control_hooks=False).run_control.hooks is False
-    from lossplot_widget.control import delivery as control
-
-    monkeypatch.setattr(control, "HOOKS_ENABLED", False)
-    assert LiveLossWidget().run_control.hooks is False
+def test_control_hooks_argument_then_environment(monkeypatch):
+    """One switch: the argument wins; without it, LOSSPLOT_CONTROL_HOOKS read when the widget is made."""
+    monkeypatch.delenv("LOSSPLOT_CONTROL_HOOKS", raising=False)
+    assert LiveLossWidget().loop_control.hooks is True
+    assert LiveLossWidget(control_hooks=False).loop_control.hooks is False
+    monkeypatch.setenv("LOSSPLOT_CONTROL_HOOKS", "off")
+    assert LiveLossWidget().loop_control.hooks is False
+    assert LiveLossWidget(control_hooks=True).loop_control.hooks is True
 
 
 def test_cost_of_the_stop_check():
     """Prints what a check costs (no timing assertion); checks that it reads the run and begins none."""
     w = LiveLossWidget()
     w.log(loss=0.0)
-    run = w.run_control.run
+    run = w.loop_control.scope
     events = []
-    w.run_control.add_listener(events.append)
+    w.loop_control.add_listener(events.append)
     n = 20000
     start = time.perf_counter()
     for _ in range(n):
         assert not w.should_stop
     per = (time.perf_counter() - start) / n
     print(f"\nw.should_stop: {per * 1e9:.0f} ns per check")
-    assert w.run_control.run is run and events == []
+    assert w.loop_control.scope is run and events == []
 
 
 def test_a_training_threads_run_ends_with_the_thread():
     import threading
     import time
 
-    from lossplot_widget.control.run import RunControl
+    from lossplot_widget.control.scope import LoopControl
 
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     events = []
     ctl.add_listener(events.append)
     t = threading.Thread(target=ctl.begin)
     t.start()
     t.join()
     deadline = time.monotonic() + 5
-    while ctl.run is not None and time.monotonic() < deadline:
+    while ctl.scope is not None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert ctl.run is None and events == ["begin", "end"]
+    assert ctl.scope is None and events == ["begin", "end"]

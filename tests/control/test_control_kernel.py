@@ -174,7 +174,7 @@ def test_error_after_stop_still_aborts_the_queue(kernel: Kernel) -> None:
     q = kernel.result(queued)
     assert q["status"] == "aborted" and q["stdout"] == ""
     kernel.settle()
-    assert kernel.value("w.run_control.run is None")
+    assert kernel.value("w.loop_control.scope is None")
 
 
 def test_interrupt_while_paused_still_aborts_the_queue(kernel: Kernel) -> None:
@@ -192,7 +192,7 @@ def test_interrupt_while_paused_still_aborts_the_queue(kernel: Kernel) -> None:
     assert res["status"] == "error" and res["ename"] == "KeyboardInterrupt"
     assert kernel.result(queued)["status"] == "aborted"
     kernel.settle()
-    assert kernel.value("(w.paused, w.run_control.run is None, bar.pause.description)") == (False, True, "❚❚")
+    assert kernel.value("(w.paused, w.loop_control.scope is None, bar.pause.description)") == (False, True, "❚❚")
 
 
 def test_without_hooks_a_blocking_loop_is_not_stopped_and_the_late_click_is_ignored(kernel: Kernel) -> None:

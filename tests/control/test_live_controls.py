@@ -34,7 +34,7 @@ def click(widget) -> None:
 def live_widget(monkeypatch, **kwargs) -> LiveLossWidget:
     monkeypatch.setattr(delivery, "kernel_subshell", lambda kernel: "lossplot-subshell")
     w = LiveLossWidget(**kwargs)
-    assert w.run_control.mechanism == delivery.SUBSHELL
+    assert w.loop_control.mechanism == delivery.SUBSHELL
     return w
 
 

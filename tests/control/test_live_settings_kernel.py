@@ -48,8 +48,8 @@ while time.time() < t_end:
     i += 1
     state = {{
         "smoothing": w.smoothing == 0.0, "log_y": w.log_y, "x_axis": w.x_axis == "time",
-        "filter": w.panel_filter == "loss", "fold": "loss" in w._collapsed, "run": "b" in w._hidden,
-        "zoom": "loss" in w._x_ranges, "reset": "zoom" in seen and not w._x_ranges,
+        "filter": w.panel_filter == "loss", "fold": "loss" in w._view.collapsed, "run": "b" in w._hidden,
+        "zoom": "loss" in w._view.zoom.ranges(), "reset": "zoom" in seen and not w._view.zoom.ranges(),
         "sort": w._view.run_table.descending,
     }}
     for key, value in state.items():
@@ -64,7 +64,7 @@ print("RESULT", repr((seen, time.time())))
 def test_every_setting_acts_while_a_cell_blocks(kernel: Kernel) -> None:
     new_widget(kernel, smoothing=0.6, refresh_interval=0.05)
     kernel.run("with w.run('a'): w.log(loss=1.0, val_loss=1.5)\nwith w.run('b'): w.log(loss=2.0)\nw.flush()")
-    assert kernel.value("w.run_control.mechanism") == "subshell"
+    assert kernel.value("w.loop_control.mechanism") == "subshell"
     comms = ids(kernel, {
         "smoothing": "w._view.smoothing", "log_y": "w._view.log_y", "x_axis": "w._view.x_axis",
         "filter": "w._view.panel_filter", "fold": "w._view.panels['loss'].header",
@@ -101,7 +101,7 @@ def test_every_setting_acts_while_a_cell_blocks(kernel: Kernel) -> None:
     # the widget and its toolbar agree once the cell is over (nothing replayed out of order afterwards)
     kernel.settle()
     state = kernel.value(
-        "(w.smoothing, w.log_y, w.x_axis, w.panel_filter, sorted(w._collapsed), sorted(w._hidden), w._x_ranges)"
+        "(w.smoothing, w.log_y, w.x_axis, w.panel_filter, sorted(w._view.collapsed), sorted(w._hidden), w._view.zoom.ranges())"
     )
     assert state == (0.0, True, "time", "loss", ["loss"], ["b"], {})
 

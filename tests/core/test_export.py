@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -26,7 +27,7 @@ def test_csv_round_trip_is_exact(tmp_path):
     path = tmp_path / "h.csv"
     w.to_csv(path)
     back = LiveLossWidget.from_csv(path)
-    a, b = w.to_dict(), back.to_dict()
+    a, b = w.history.to_dict(), back.history.to_dict()
     assert list(a) == list(b)
     for name in a:
         for col in ("step", "epoch", "value"):
@@ -40,7 +41,7 @@ def test_pandas_and_dict():
     df = w.to_pandas()
     assert list(df.columns) == ["run", "metric", "step", "epoch", "time", "value"]
     assert set(df.run) == {"run-1"}
-    assert len(df) == sum(len(v["value"]) for v in w.to_dict().values())
+    assert len(df) == sum(len(v["value"]) for run in w.to_dict().values() for v in run["metrics"].values())
     loss = df[df.metric == "loss"]["value"].to_numpy()
     np.testing.assert_array_equal(loss, w.history["loss"].values)
 
@@ -97,7 +98,7 @@ def test_csv_without_a_run_column_still_loads(tmp_path):
     assert len(back.runs) == 1
     assert back.history["loss"].values.tolist() == [1.5, 1.25]
     assert back.history["val_loss"].steps.tolist() == [1]
-    assert not back.runs.comparing  # one unnamed run: drawn exactly as before runs existed
+    assert not back._runs.comparing  # one unnamed run: drawn exactly as before runs existed
 
 
 def test_pandas_has_run_and_config_columns():
@@ -109,3 +110,27 @@ def test_pandas_has_run_and_config_columns():
     np.testing.assert_array_equal(sub.value.to_numpy(), w.runs["lr=0.003"].history["loss"].values)
     assert set(sub["config.optimizer"]) == {"sgd"} and set(sub["config.lr"]) == {3e-3}
     assert len(df) == sum(sum(r.history.counts().values()) for r in w.runs.values())
+
+
+def test_to_dict_holds_every_run_and_round_trips():
+    """to_dict() covers every run (as to_csv and to_pandas do), with status and config; from_dict is exact."""
+    w = LiveLossWidget()
+    with w.run("a", config={"lr": 0.1}):
+        w.log(loss=1.0); w.log(loss=0.5)
+    r = w.run("b")
+    w.log(loss=2.0, step=7, epoch=2); w.log_epoch(val_loss=2.5)
+    d = w.to_dict()
+    assert list(d) == ["a", "b"]
+    assert d["a"]["status"] == "finished" and d["a"]["config"] == {"lr": 0.1}
+    assert d["b"]["status"] == "running" and d["b"]["metrics"]["val_loss"]["step"] == [7]
+    assert d["a"]["metrics"]["loss"]["value"] == [1.0, 0.5]
+    json.dumps(d)  # JSON-ready
+    back = LiveLossWidget.from_dict(d)
+    assert list(back.runs) == ["a", "b"]
+    assert back.runs["a"].config == {"lr": 0.1} and back.runs["a"].status == "finished"
+    assert back.runs["b"].status == "finished"  # nothing logs into a loaded run here
+    for name in ("a", "b"):
+        assert back.runs[name].history.to_dict() == w.runs[name].history.to_dict()
+    r.finish()
+    with pytest.raises(ValueError, match="to_dict"):
+        LiveLossWidget.from_dict({"loss": {"step": [0]}})  # a history dict, not a runs dict

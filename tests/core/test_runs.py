@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lossplot_widget import LiveLossWidget
-from lossplot_widget.core.runs import RunSet
+from lossplot_widget.core.runset import RunSet
 
 
 def test_five_runs_three_metrics_from_five_threads_keep_every_value_in_order():
@@ -97,7 +97,7 @@ def test_statuses_finished_failed_interrupted_and_plain_calls():
     r.log(loss=2.0)
     assert w.history is r.history and r.history["loss"].values.tolist() == [3.0, 2.0]
     r.finish()
-    assert r.status == "finished" and w.runs.current is None
+    assert r.status == "finished" and w._runs._started is None  # the next log() goes elsewhere
     # continuing a run by name goes on after its last step
     with w.run("plain") as again:
         w.log(loss=1.0)
@@ -131,7 +131,7 @@ def test_a_single_implicit_run_looks_like_before_and_a_second_run_compares():
     w.log(loss=1.0)
     w.log_epoch(val_loss=2.0)
     w.flush()
-    assert list(w.runs) == ["run-1"] and not w.runs.comparing
+    assert list(w.runs) == ["run-1"] and not w._runs.comparing
     panel = w._view.panels["loss"]
     assert [m.raw.labels for m in panel.series.values()] == [["loss"], ["val_loss"]]
     assert panel.marks("loss").raw.colors != panel.marks("val_loss").raw.colors  # colour per series
@@ -140,7 +140,7 @@ def test_a_single_implicit_run_looks_like_before_and_a_second_run_compares():
     with w.run("second"):
         w.log(loss=0.5)
     w.flush()
-    assert w.runs.comparing
+    assert w._runs.comparing
     assert panel.marks("loss").raw.colors == panel.marks("val_loss").raw.colors  # now colour = run
     assert [m.raw.labels for m in panel.series.values()][0] == ["run-1"]
     assert w._view.run_table.box.layout.display == "flex"
@@ -182,7 +182,8 @@ def test_runset_without_a_widget_and_a_fresh_name_per_unnamed_run():
 
 
 def test_static_svg_colours_runs_and_names_them_once():
-    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+    from lossplot_widget.render.builder import FrameBuilder
+    from lossplot_widget.render.frame import FrameOptions
     from lossplot_widget.render.palette import hex_color
     from lossplot_widget.render.static import frame_to_svg
 
@@ -252,7 +253,7 @@ def test_more_runs_than_a_legend_can_hold_leave_naming_to_the_run_table():
     marks = list(w._view.panels["loss"].series.values())
     assert "lossplot-legend-item" not in w._view.panels["loss"].legend.value
     assert [m.raw.labels[0] for m in marks] == [f"r{k}" for k in range(MAX_LEGEND_RUNS + 1)]  # still labelled
-    assert w.runs.comparing and len(w._view.run_table.checks) == MAX_LEGEND_RUNS + 1
+    assert w._runs.comparing and len(w._view.run_table.checks) == MAX_LEGEND_RUNS + 1
 
 
 def test_config_values_are_kept_as_given_not_as_later_changed_in_place():

@@ -142,7 +142,7 @@ def test_new_runs_and_files_appear_while_following(tmp_path):
     assert f.poll_once() == 1
     assert followed(w).names == ["a/loss", "b/c/val_loss"]
     # both overlay in one panel, under their tag's panel key
-    from lossplot_widget.render.frames import FrameOptions
+    from lossplot_widget.render.frame import FrameOptions
 
     frame = w._builder.build(FrameOptions(smoothing=0.0, groups=w._groups))
     assert {k: [(s.run, s.name) for s in v] for k, v in frame.panels.items()} == {"loss": [("a", "loss"), ("b/c", "val_loss")]}
@@ -264,7 +264,7 @@ def test_corrupt_record_is_reported_and_following_goes_on(tmp_path):
     assert followed(w)["r/loss"].steps.tolist() == [0, 2]
     assert len(f.corrupt) == 1 and "events.out.tfevents.1.h" in f.corrupt[0].path
     assert len(w._notes) == 1 and "corrupt record" in w._notes[0]
-    from lossplot_widget.render.frames import FrameOptions
+    from lossplot_widget.render.frame import FrameOptions
     from lossplot_widget.view.summary import render_notes
 
     html = render_notes(w._builder.build(FrameOptions(smoothing=0.0)), w._notes)

@@ -196,7 +196,8 @@ def test_downloads_hold_the_history_as_csv_and_the_picture(recorder) -> None:
 
 def test_axes_are_reused_while_a_panel_draws_the_same_series() -> None:
     from lossplot_widget.core.history import History
-    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+    from lossplot_widget.render.builder import FrameBuilder
+    from lossplot_widget.render.frame import FrameOptions
 
     h = History()
     for v in SPIKE_START[:100]:

@@ -5,7 +5,8 @@ import time
 import numpy as np
 
 from lossplot_widget.core.history import History
-from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+from lossplot_widget.render.builder import FrameBuilder
+from lossplot_widget.render.frame import FrameOptions
 from lossplot_widget.render.smoothing import ema_smooth
 
 

@@ -88,7 +88,8 @@ def test_track_is_bit_identical_and_recomputes_any_range(weight):
 
 def test_sparse_series_are_smoothed_over_the_same_steps_as_their_panel() -> None:
     from lossplot_widget.core.history import History
-    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+    from lossplot_widget.render.builder import FrameBuilder
+    from lossplot_widget.render.frame import FrameOptions
 
     h = History()
     rng = np.random.default_rng(1)

@@ -51,7 +51,8 @@ def test_position_bound_on_large_monotone_x():
 
 def test_frames_match_a_brute_force_reference_under_random_logging():
     """Restarts, NaN/Inf, <= 0 values, zoom ranges, windows, axes: every drawn point is a real drawn point."""
-    from lossplot_widget.render.frames import FrameBuilder, FrameOptions
+    from lossplot_widget.render.builder import FrameBuilder
+    from lossplot_widget.render.frame import FrameOptions
 
     rng = np.random.default_rng(11)
     checked: list[int] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lossplot_widget import LiveLossWidget
 from lossplot_widget.control.delivery import HANDLER, SUBSHELL
-from lossplot_widget.control.run import RunControl
+from lossplot_widget.control.scope import LoopControl
 from lossplot_widget.view.control_bar import PAUSE_LABEL, RESUME_LABEL, STOP_LABEL, WAITING_TEXT, ControlBar
 
 
@@ -26,14 +26,14 @@ def test_toolbar_buttons_use_the_normal_handlers_without_a_kernel(recorder):
     assert not w.paused and bar.pause.description == PAUSE_LABEL
     bar.stop.click()
     assert w.should_stop and "stopped at step 0" in bar.status.value
-    w.run_control.end()
+    w.loop_control.end()
     assert "stopped at step 0" in bar.status.value  # the last outcome stays visible
 
 
 
 
 def test_control_bar_alone_reports_run_events_with_the_current_step(recorder):
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     step = [7]
     bar = ControlBar(ctl, lambda: step[0])
     assert bar.mechanism == HANDLER and ctl.mechanism == HANDLER
@@ -54,7 +54,7 @@ def test_control_bar_alone_reports_run_events_with_the_current_step(recorder):
 
 def test_status_says_settings_wait_for_the_cell_where_only_stop_and_pause_are_live(recorder):
     """Under a mechanism that delivers only Stop/Pause during a blocking cell, the toolbar says so."""
-    ctl = RunControl(hooks=False)
+    ctl = LoopControl(hooks=False)
     bar = ControlBar(ctl, lambda: 3)
     run = ctl.begin()  # a run of the main thread: a blocking cell
     assert WAITING_TEXT in bar.status.value

@@ -24,7 +24,9 @@ from typing import Any
 from .history import History
 from .run import FAILED, FINISHED, FOLLOWED, INTERRUPTED, RUNNING, STATUSES, STOPPED, Run, check_config
 
-__all__ = ["FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunSet"]
+__all__ = [
+    "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunSet", "RunsView",
+]
 
 
 def _nothing() -> None:
@@ -61,12 +63,9 @@ class RunSet(Mapping[str, Run]):
         self.stop_requested = stop_requested
         self._runs: dict[str, Run] = {}
         self._local = _ThreadRuns()
-        #: the run last started with :meth:`start` (plain call or ``with``) and not finished yet
-        self.current: Run | None = None
-        #: the implicit run of ``log()`` calls made outside any run (made on first use)
-        self.default: Run | None = None
-        #: the run started most recently (what ``LiveLossWidget.history`` shows when none is active)
-        self.latest: Run | None = None
+        self._started: Run | None = None  # started with start() (plain call or ``with``), not finished yet
+        self._implicit: Run | None = None  # of log() calls made outside any run (made on first use)
+        self._latest: Run | None = None  # started most recently (what ``history`` shows when none is active)
         self._colors = 0
         self.structure = 0  # bumps when runs come, go or change status
 
@@ -91,8 +90,8 @@ class RunSet(Mapping[str, Run]):
     def snapshot(self) -> list[Run]:
         """The runs now, in the order they began (the implicit run once it has points)."""
         with self.lock:
-            default = self.default
-            return [r for r in self._runs.values() if r is not default or len(r.history)]
+            implicit = self._implicit
+            return [r for r in self._runs.values() if r is not implicit or len(r.history)]
 
     def describe(self) -> str:
         """A short description for ``repr``: the runs' names, else the points per metric of the one run."""
@@ -119,7 +118,7 @@ class RunSet(Mapping[str, Run]):
         stack = self._local.stack
         if stack:
             return stack[-1]
-        return self.current or self.default or self.implicit()
+        return self._started or self._implicit or self.implicit()
 
     def shown(self, create: bool = True) -> Run | None:
         """The active run if one was started, else the latest run (what ``history`` reads); with
@@ -127,15 +126,15 @@ class RunSet(Mapping[str, Run]):
         stack = self._local.stack
         if stack:
             return stack[-1]
-        run = self.current or self.default or self.latest
+        run = self._started or self._implicit or self._latest
         return run if run is not None or not create else self.active()
 
     def implicit(self, name: str | None = None) -> Run:
         """The implicit run, made now if there is none."""
         with self.lock:
-            if self.default is None:
-                self.default = self._add(name or self.fresh_name(), None, named=False)
-            return self.default
+            if self._implicit is None:
+                self._implicit = self._add(name or self.fresh_name(), None, named=False)
+            return self._implicit
 
     def fresh_name(self) -> str:
         """The first unused name ``run-1``, ``run-2``, ..."""
@@ -161,7 +160,7 @@ class RunSet(Mapping[str, Run]):
             else:
                 run.config.update(check_config(config))
                 run.reopen()
-            self.current = self.latest = run
+            self._started = self._latest = run
         self.changed()
         return run
 
@@ -172,7 +171,7 @@ class RunSet(Mapping[str, Run]):
             if run is None:
                 run = self._add(name, None, named=named)
                 run.status = status
-                self.latest = self.latest or run
+                self._latest = self._latest or run
         return run
 
     def _add(self, name: str, config: Mapping[str, Any] | None, *, named: bool) -> Run:
@@ -186,11 +185,11 @@ class RunSet(Mapping[str, Run]):
         """Forget run ``name`` and its points (a deliberate delete, e.g. a Clear button)."""
         with self.lock:
             run = self._runs.pop(name)
-            for attr in ("current", "default", "latest"):
+            for attr in ("_started", "_implicit", "_latest"):
                 if getattr(self, attr) is run:
                     setattr(self, attr, None)
-            if self.latest is None and self._runs:
-                self.latest = list(self._runs.values())[-1]
+            if self._latest is None and self._runs:
+                self._latest = list(self._runs.values())[-1]
         self.changed()
         return run
 
@@ -198,7 +197,7 @@ class RunSet(Mapping[str, Run]):
         """Forget every run (colours start over)."""
         with self.lock:
             self._runs.clear()
-            self.current = self.default = self.latest = None
+            self._started = self._implicit = self._latest = None
             self._colors = 0
         self.changed()
 
@@ -213,8 +212,8 @@ class RunSet(Mapping[str, Run]):
 
     def ended(self, run: Run) -> None:
         with self.lock:
-            if self.current is run:
-                self.current = None
+            if self._started is run:
+                self._started = None
         self.changed()
 
     def changed(self) -> None:
@@ -225,13 +224,13 @@ class RunSet(Mapping[str, Run]):
     def scope_ended(self, error: BaseException | None, stopped: bool) -> None:
         """The Stop/Pause scope ended (a cell, a ``with w:`` block): the implicit run ends with it,
         ``failed``/``interrupted`` by ``error``, else ``stopped`` or ``finished``."""
-        default = self.default
-        if default is None or default.status != RUNNING:
+        implicit = self._implicit
+        if implicit is None or implicit.status != RUNNING:
             return
         if error is not None:
-            default.fail(error)
+            implicit.fail(error)
         else:
-            default.finish(STOPPED if stopped else FINISHED)
+            implicit.finish(STOPPED if stopped else FINISHED)
 
     def cell_failed(self, error: BaseException) -> None:
         """A cell ended with ``error``: main-thread runs it left running fail (e.g. a Keras ``fit`` that raised)."""
@@ -239,3 +238,32 @@ class RunSet(Mapping[str, Run]):
         for run in self.snapshot():
             if run.status == RUNNING and run.thread is main:
                 run.fail(error)
+
+
+class RunsView(Mapping[str, Run]):
+    """A read-only view ``name -> Run`` of a :class:`RunSet` (``LiveLossWidget.runs``), in the order runs began.
+
+    It changes as runs come and go; runs are started, cleared and removed through the widget's verbs
+    (``run()``, ``clear()``, ``remove_run()``, ``set_run_visible()``).
+
+    >>> runs = RunSet(); _ = runs.start("a"); view = RunsView(runs)
+    >>> list(view), view["a"].status, hasattr(view, "clear")
+    (['a'], 'running', False)
+    """
+
+    __slots__ = ("_set",)
+
+    def __init__(self, runs: RunSet) -> None:
+        self._set = runs
+
+    def __getitem__(self, name: str) -> Run:
+        return self._set[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._set)
+
+    def __len__(self) -> int:
+        return len(self._set)
+
+    def __repr__(self) -> str:
+        return f"RunsView({dict(self)!r})"

@@ -1,6 +1,6 @@
-"""Stop and Pause as methods of the widget: a mixin over a :class:`~lossplot_widget.control.run.RunControl`.
+"""Stop and Pause as methods of the widget: a mixin over a :class:`~lossplot_widget.control.scope.LoopControl`.
 
-A class that mixes :class:`StopPauseMixin` in provides ``run_control`` (its run state) and
+A class that mixes :class:`StopPauseMixin` in provides ``loop_control`` (its run state) and
 ``flush()`` (draw the latest values: a pause shows them before it waits).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from .run import RunControl
+from .scope import LoopControl
 
 __all__ = ["StopPauseMixin"]
 
@@ -19,7 +19,7 @@ T = TypeVar("T")
 class StopPauseMixin:
     """``should_stop``, ``steps()``, ``check_controls()``, ``pause()``/``resume()`` and ``with w:`` runs."""
 
-    run_control: RunControl
+    loop_control: LoopControl
 
     def flush(self) -> None:  # pragma: no cover - provided by the widget
         raise NotImplementedError
@@ -38,25 +38,25 @@ class StopPauseMixin:
         >>> w.request_stop(); w.should_stop
         True
         """
-        return self.run_control.should_stop()
+        return self.loop_control.should_stop()
 
     @property
     def paused(self) -> bool:
         """True while the active run is paused."""
-        run = self.run_control.run
+        run = self.loop_control.scope
         return run is not None and run.paused
 
     def request_stop(self) -> None:
         """Ask the active run to stop, as the Stop button does (ignored when no run is active)."""
-        self.run_control.request_stop()
+        self.loop_control.request_stop()
 
     def pause(self) -> None:
         """Pause the active run, as the Pause button does: the next ``log()`` blocks until resumed."""
-        self.run_control.set_paused(True)
+        self.loop_control.set_paused(True)
 
     def resume(self) -> None:
         """Resume a paused run (from another thread, or the Pause button)."""
-        self.run_control.set_paused(False)
+        self.loop_control.set_paused(False)
 
     def steps(self, iterable: Iterable[T]) -> Iterator[T]:
         """Iterate ``iterable`` until Stop is clicked; a Pause waits here between items.
@@ -73,7 +73,7 @@ class StopPauseMixin:
         >>> len(w.history["loss"].values)
         5
         """
-        return self.run_control.steps(iterable, on_pause=self.flush)
+        return self.loop_control.steps(iterable, on_pause=self.flush)
 
     def check_controls(self) -> bool:
         """Wait here while paused, then return whether Stop was clicked (framework callbacks call this).
@@ -82,15 +82,15 @@ class StopPauseMixin:
         >>> LiveLossWidget().check_controls()
         False
         """
-        self.run_control.checkpoint(self.flush)
+        self.loop_control.checkpoint(self.flush)
         return self.should_stop
 
     def __enter__(self: T) -> T:
-        self.run_control.begin(fresh=True)  # type: ignore[attr-defined]  # a run until the block ends
+        self.loop_control.begin(fresh=True)  # type: ignore[attr-defined]  # a run until the block ends
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
             self.flush()
         finally:
-            self.run_control.end()
+            self.loop_control.end()

@@ -1,18 +1,19 @@
-"""Stop and Pause for a training run, even while the loop blocks the kernel's main thread.
+"""Stop and Pause for a training loop, even while it blocks the kernel's main thread.
 
-A *run* begins at the first ``log()`` (or ``should_stop``, ``steps()``, ``check_controls()``, as the
+A *control scope* (what Stop and Pause act on; not a plotted run of :mod:`lossplot_widget.core.run`)
+begins at the first ``log()`` (or ``should_stop``, ``steps()``, ``check_controls()``, as the
 framework callbacks call it) and ends with the cell (IPython ``post_run_cell``), with a ``with w:`` block
 (in its ``finally``), or when the thread that began it is gone.
 Its stop and pause requests are :class:`threading.Event` objects mirrored by plain flags, so a loop
-checks them for the cost of an attribute read. Requests made while no run is active are ignored.
+checks them for the cost of an attribute read. Requests made while no scope is active are ignored.
 How a click reaches a blocked loop is :mod:`lossplot_widget.control.delivery`'s business.
 
->>> ctl = RunControl(hooks=False)
->>> ctl.request_stop()          # no run yet: ignored
+>>> ctl = LoopControl(hooks=False)
+>>> ctl.request_stop()          # no scope yet: ignored
 False
->>> run = ctl.begin(); ctl.request_stop(), run.stop.is_set()
+>>> scope = ctl.begin(); ctl.request_stop(), scope.stop.is_set()
 (True, True)
->>> ctl.end(run); ctl.run is None
+>>> ctl.end(scope); ctl.scope is None
 True
 """
 
@@ -30,20 +31,23 @@ from .delivery import HANDLER, PEEK, is_click, request_scope
 from .peek import Peeker
 from .subshell import SubshellRouter
 
-__all__ = ["Run", "RunControl"]
+__all__ = ["ControlScope", "LoopControl"]
 
 T = TypeVar("T")
 
 
-class Run:
-    """One training run: its id, the thread that began it, and its stop/pause requests."""
+class ControlScope:
+    """What Stop and Pause act on: a cell, a ``with w:`` block or a training thread (not a plotted run).
 
-    __slots__ = ("id", "thread", "scope", "stop", "pause", "wake", "stopped", "paused", "stop_seen", "__weakref__")
+    Its id, the thread that began it, and its stop/pause requests.
+    """
 
-    def __init__(self, run_id: int, thread: threading.Thread, scope: Any) -> None:
-        self.id = run_id
+    __slots__ = ("id", "thread", "request", "stop", "pause", "wake", "stopped", "paused", "stop_seen", "__weakref__")
+
+    def __init__(self, scope_id: int, thread: threading.Thread, request: Any) -> None:
+        self.id = scope_id
         self.thread = thread
-        self.scope = scope
+        self.request = request  # the kernel request (cell) that began it
         self.stop = threading.Event()
         self.pause = threading.Event()
         self.wake = threading.Event()  # set on resume and on stop: ends a pause wait at once
@@ -53,33 +57,33 @@ class Run:
         self.stop_seen = False
 
 
-class RunControl:
-    """The run state of one :class:`~lossplot_widget.widget.LiveLossWidget` and its Stop/Pause requests.
+class LoopControl:
+    """The Stop/Pause state of one :class:`~lossplot_widget.widget.LiveLossWidget` and its Stop/Pause requests.
 
     ``request_stop`` and ``set_paused`` may be called from any thread, including the kernel's
-    shell-channel thread: they only read ``self.run`` and set events.
+    shell-channel thread: they only read ``self.scope`` and set events.
 
     Parameters
     ----------
     hooks : bool, optional
-        Use ipykernel's internals so controls reach a loop that blocks the kernel (default:
-        :data:`~lossplot_widget.control.delivery.HOOKS_ENABLED`).
+        Use ipykernel's internals so controls reach a loop that blocks the kernel (default: the
+        environment variable ``LOSSPLOT_CONTROL_HOOKS``, else on; see :func:`~.delivery.hooks_wanted`).
     lock : context manager, optional
         The widget's drawing lock (re-entrant): held by every control handler that runs on the
         kernel's subshell, so it never races a frame drawn by the training thread.
     """
 
     def __init__(self, hooks: bool | None = None, lock: Any = None) -> None:
-        self.hooks = delivery.HOOKS_ENABLED if hooks is None else bool(hooks)
+        self.hooks = delivery.hooks_wanted(hooks)
         self.lock = threading.RLock() if lock is None else lock
-        self.run: Run | None = None
+        self.scope: ControlScope | None = None
         self.mechanism = HANDLER
         #: serves the view's comms on a kernel subshell (the ``subshell`` mechanism), else None
         self.router: SubshellRouter | None = None
         #: ``time.monotonic()`` at which ``log()`` should next look for clicks (:meth:`poll`); +inf
         #: unless the ``peek`` mechanism is connected
         self.next_poll = math.inf
-        self.last_run: Run | None = None
+        self.last_scope: ControlScope | None = None
         self.peeker: Peeker | None = None  # ipykernel 6 and 7.0-7.3
         #: per button, clicks acted on when they first arrived (``hook``, ``peek``) and how many of their
         #: normal ``on_click`` deliveries, after the cell, were then ignored
@@ -88,37 +92,37 @@ class RunControl:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # begin/end only; never taken by the hook
         self._listeners: list[Callable[[str], None]] = []
-        cells.watch(self.end_cell)  # a main-thread run ends with its cell
+        cells.watch(self.end_cell)  # a main-thread scope ends with its cell
 
     # ------------------------------------------------------------ requests
     def request_stop(self) -> bool:
-        """Ask the active run to stop; False (ignored) when no run is active."""
-        run = self.run
-        if run is None:
+        """Ask the active scope to stop; False (ignored) when no scope is active."""
+        scope = self.scope
+        if scope is None:
             return False
-        run.stopped = True
-        run.stop.set()
-        run.wake.set()
+        scope.stopped = True
+        scope.stop.set()
+        scope.wake.set()
         return True
 
     def set_paused(self, paused: bool) -> bool:
-        """Pause or resume the active run; False (ignored) when no run is active."""
-        run = self.run
-        if run is None:
+        """Pause or resume the active run; False (ignored) when no scope is active."""
+        scope = self.scope
+        if scope is None:
             return False
         if paused:
-            run.paused = True
-            run.pause.set()
+            scope.paused = True
+            scope.pause.set()
         else:
-            run.paused = False
-            run.pause.clear()
-            run.wake.set()
+            scope.paused = False
+            scope.pause.clear()
+            scope.wake.set()
         return True
 
     def toggle_pause(self) -> bool:
-        """Pause the active run, or resume it if paused; False (ignored) when no run is active."""
-        run = self.run
-        return run is not None and self.set_paused(not run.paused)
+        """Pause the active scope, or resume it if paused; False (ignored) when no scope is active."""
+        scope = self.scope
+        return scope is not None and self.set_paused(not scope.paused)
 
     def observe_stop_message(self, data: Any) -> None:
         """A Stop message seen on its first arrival (``hook``: shell-channel thread; ``peek``: main thread)."""
@@ -161,106 +165,106 @@ class RunControl:
         return False
 
     def stop_clicked(self) -> bool:
-        """The Stop button's ``on_click``: True when it stopped the run (False: ignored or already done)."""
+        """The Stop button's ``on_click``: True when it stopped the scope (False: ignored or already done)."""
         if not self._late("stop") and self.request_stop():
             self._notify("stopping")
             return True
         return False
 
     def pause_clicked(self) -> bool:
-        """The Pause button's ``on_click`` (it pauses, or resumes a paused run): True when it acted."""
+        """The Pause button's ``on_click`` (it pauses, or resumes a paused scope): True when it acted."""
         return not self._late("pause") and self.toggle_pause()
 
     # ------------------------------------------------------------ lifecycle
-    def _stale(self, run: Run) -> bool:
-        if not run.thread.is_alive():
+    def _stale(self, scope: ControlScope) -> bool:
+        if not scope.thread.is_alive():
             return True
         here = threading.current_thread()
-        return here is run.thread and here is threading.main_thread() and run.scope != request_scope()
+        return here is scope.thread and here is threading.main_thread() and scope.request != request_scope()
 
-    def begin(self, fresh: bool = False) -> Run:
-        """The active run, starting one if there is none (or if ``fresh``, or if the active one is stale)."""
+    def begin(self, fresh: bool = False) -> ControlScope:
+        """The active scope, starting one if there is none (or if ``fresh``, or if the active one is stale)."""
         with self._lock:
-            run = self.run
-            if run is not None and not fresh and not self._stale(run):
-                return run
-            run = Run(next(self._ids), threading.current_thread(), request_scope())
-            self.run = self.last_run = run
+            scope = self.scope
+            if scope is not None and not fresh and not self._stale(scope):
+                return scope
+            scope = ControlScope(next(self._ids), threading.current_thread(), request_scope())
+            self.scope = self.last_scope = scope
         self._notify("begin")
-        if run.thread is not threading.main_thread():
-            # a training thread's run ends when the thread does (the status label must not say "running")
-            threading.Thread(target=self._end_after, args=(run,), daemon=True, name="lossplot-run-end").start()
-        return run
+        if scope.thread is not threading.main_thread():
+            # a training thread's scope ends when the thread does (the status label must not say "running")
+            threading.Thread(target=self._end_after, args=(scope,), daemon=True, name="lossplot-run-end").start()
+        return scope
 
-    def _end_after(self, run: Run) -> None:
-        run.thread.join()
-        self.end(run)
+    def _end_after(self, scope: ControlScope) -> None:
+        scope.thread.join()
+        self.end(scope)
 
-    def end(self, run: Run | None = None) -> None:
-        """End ``run`` (default: the active one); later requests are ignored until the next run."""
+    def end(self, scope: ControlScope | None = None) -> None:
+        """End ``run`` (default: the active one); later requests are ignored until the next scope."""
         with self._lock:
-            if self.run is None or (run is not None and self.run is not run):
+            if self.scope is None or (scope is not None and self.scope is not scope):
                 return
-            self.run = None
+            self.scope = None
         self._notify("end")
 
-    def current(self) -> Run:
-        """The active run, checked for staleness (a stop left over from a finished request)."""
-        run = self.run
-        if run is None or self._stale(run):
+    def current(self) -> ControlScope:
+        """The active scope, checked for staleness (a stop left over from a finished request)."""
+        scope = self.scope
+        if scope is None or self._stale(scope):
             return self.begin()
-        return run
+        return scope
 
     def training_elsewhere(self) -> bool:
-        """True while a run is active on another thread than this one (e.g. a handler on the kernel subshell)."""
-        run = self.run
-        return run is not None and run.thread is not threading.current_thread()
+        """True while a scope is active on another thread than this one (e.g. a handler on the kernel subshell)."""
+        scope = self.scope
+        return scope is not None and scope.thread is not threading.current_thread()
 
     def end_cell(self) -> None:
-        """End-of-cell: a run begun on the main thread ends with its cell."""
-        run = self.run
-        if run is not None and run.thread is threading.main_thread():
-            self.end(run)
+        """End-of-cell: a scope begun on the main thread ends with its cell."""
+        scope = self.scope
+        if scope is not None and scope.thread is threading.main_thread():
+            self.end(scope)
 
-    def wait_while_paused(self, run: Run, on_pause: Callable[[], None] | None = None) -> None:
+    def wait_while_paused(self, scope: ControlScope, on_pause: Callable[[], None] | None = None) -> None:
         """Block while ``run`` is paused; returns at once on resume or stop."""
         if on_pause is not None:
             on_pause()
         self._notify("paused")
         while True:
-            run.wake.clear()
+            scope.wake.clear()
             self.poll()
-            if not run.paused or run.stopped:
+            if not scope.paused or scope.stopped:
                 break
-            run.wake.wait(0.25 if self.peeker is None else 0.05)  # a timeout keeps Ctrl-C responsive
-        self._notify("stopping" if run.stopped else "resumed")
+            scope.wake.wait(0.25 if self.peeker is None else 0.05)  # a timeout keeps Ctrl-C responsive
+        self._notify("stopping" if scope.stopped else "resumed")
 
     # ------------------------------------------------------------ what the loop calls
     def should_stop(self) -> bool:
-        """True once Stop was requested in this run; begins a run when none is active."""
-        run = self.run
-        if run is None:
+        """True once Stop was requested in this run; begins a scope when none is active."""
+        scope = self.scope
+        if scope is None:
             self.begin()
             return False
-        if not run.stopped:
+        if not scope.stopped:
             return False
-        run = self.current()  # a stop left from an earlier request (Voilà button) does not count
-        if run.stopped:
-            self.note_stop_seen(run)
+        scope = self.current()  # a stop left from an earlier request (Voilà button) does not count
+        if scope.stopped:
+            self.note_stop_seen(scope)
             return True
         return False
 
     def checkpoint(self, on_pause: Callable[[], None] | None = None) -> None:
-        """Begin a run if none is active; block here while the run is paused (Stop ends the wait)."""
-        run = self.run
-        if run is None:
+        """Begin a scope if none is active; block here while the scope is paused (Stop ends the wait)."""
+        scope = self.scope
+        if scope is None:
             self.begin()
             return
-        if not run.paused:
+        if not scope.paused:
             return
-        run = self.current()
-        if run.paused:
-            self.wait_while_paused(run, on_pause=on_pause)
+        scope = self.current()
+        if scope.paused:
+            self.wait_while_paused(scope, on_pause=on_pause)
 
     def steps(self, iterable: Iterable[T], on_pause: Callable[[], None] | None = None) -> Iterator[T]:
         """Items of ``iterable`` until Stop; a pause waits between items (the running item finishes)."""
@@ -277,9 +281,9 @@ class RunControl:
                 return
             yield item
 
-    def note_stop_seen(self, run: Run) -> None:
-        if not run.stop_seen:
-            run.stop_seen = True
+    def note_stop_seen(self, scope: ControlScope) -> None:
+        if not scope.stop_seen:
+            scope.stop_seen = True
             self._notify("stopped")
 
     # ------------------------------------------------------------ listeners (the view)

@@ -6,6 +6,7 @@ checkpoints: :mod:`lossplot_widget.render.tracks`), so a frame's cost and size d
 grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 >>> from lossplot_widget.core.history import History
+>>> from lossplot_widget.render.frame import FrameOptions
 >>> h = History(); _ = [h.append({"loss": 1.0 / (i + 1)}, None, None) for i in range(10)]
 >>> frame = FrameBuilder(h).build(FrameOptions(smoothing=0.0))
 >>> float(frame.panels["loss"][0].y[-1])
@@ -15,35 +16,42 @@ grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 
 import numpy as np
 
-from ..core.epochs import epoch_step_bounds
+from ..core.epochs import epoch_step_bounds, shared_epoch_boundaries
 from ..core.grouping import assign_panels, panel_matcher, panel_title
 from ..core.history import History, Series, Stats
-from ..core.runs import Run, RunSet
+from ..core.progress import ProgressState
+from ..core.run_summary import summarize
+from ..core.runset import Run, RunSet
 from .axes import PanelAxes, panel_axes
-from .frame import (  # the frame's types live in frame.py; importable from here as before
-    DEFAULT_MAX_POINTS,
+from .frame import (
     DRAW_LIMIT,
-    NOMINAL_PLOT_WIDTH,
     WIRE_BYTES_PER_POINT,
     X_AXES,
-    X_LABELS,
     Chooser,
     Frame,
     FrameOptions,
     SeriesFrame,
+    SeriesKey,
     XAt,
 )
 from .pyramid import MinMaxPyramid
-from .runstyle import RunSummary, SeriesKey, style_panels, summarize
+from .runstyle import style_panels
 from .tracks import SeriesTrack, position_bound
 
-__all__ = [
-    "DEFAULT_MAX_POINTS", "DRAW_LIMIT", "NOMINAL_PLOT_WIDTH", "X_AXES", "X_LABELS", "Chooser", "Frame",
-    "FrameBuilder", "FrameOptions", "RunSummary", "SeriesFrame", "SeriesKey",
-]
+__all__ = ["FrameBuilder"]
+
+
+#: options a series' frame does not depend on (as a whole): smoothing enters as the series' weight, x_ranges as
+#: its own panel's range; the others pick panels or series, or only set the axes. Every other option (a new one
+#: too) is part of a series frame's signature, so changing it rebuilds the series.
+_NOT_PER_SERIES = frozenset(
+    {"smoothing", "smooth_by_steps", "ignore_outliers", "groups", "x_ranges", "hidden", "panel_filter", "collapsed"}
+)
+_SERIES_OPTIONS = tuple(f.name for f in fields(FrameOptions) if f.name not in _NOT_PER_SERIES)
 
 
 def _subsample(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +79,7 @@ def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int
 
 
 class FrameBuilder:
-    """Builds :class:`Frame` objects from a :class:`~lossplot_widget.core.runs.RunSet` (or one History).
+    """Builds :class:`Frame` objects from a :class:`~lossplot_widget.core.runset.RunSet` (or one History).
 
     Keeps a :class:`~lossplot_widget.render.tracks.SeriesTrack` per (run, series), so a frame costs
     O(max_points) per drawn series plus the new points since the last frame, whatever the length of
@@ -87,8 +95,12 @@ class FrameBuilder:
         #: per panel: the options and series frames its axes were computed from, and the axes
         self._panel_axes: dict[str, tuple[tuple[object, ...], list[SeriesFrame], PanelAxes]] = {}
 
-    def build(self, options: FrameOptions, choose: Chooser | None = None) -> Frame:
-        """The frame for ``options``: every visible series of every panel the filter shows.
+    def build(
+        self, options: FrameOptions, choose: Chooser | None = None, *, progress: ProgressState | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> Frame:
+        """The frame for ``options``: every visible series of every panel the filter shows, the panels' axes,
+        the drawn runs' epoch rules, the run table's rows, and ``progress`` and ``notes`` as given.
 
         ``choose(changed)`` (e.g. :meth:`~lossplot_widget.render.budget.FrameBudget.choose`) is given the
         changed series as ``((run, metric), estimated wire bytes)`` in panel order and returns those to
@@ -144,9 +156,11 @@ class FrameBuilder:
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
         style_panels(panels, comparing, {r.name: r.index for r in runs})
         axes = {title: self._axes(title, series, options) for title, series in panels.items()}
-        return Frame(axes=axes, panels=panels, x_label=X_LABELS[options.x_axis], stats=stats, runs=summaries,
-                     comparing=comparing, layout=list(layout), deferred=deferred, filter_valid=filter_valid,
-                     filtered=frozenset(layout) - set(shown) - options.collapsed)
+        rules = shared_epoch_boundaries([r.history for r in runs if r.name not in options.hidden], options.x_axis)
+        return Frame(axes=axes, panels=panels, options=options, stats=stats, runs=summaries, comparing=comparing,
+                     layout=list(layout), deferred=deferred, filter_valid=filter_valid,
+                     filtered=frozenset(layout) - set(shown) - options.collapsed, epoch_rules=rules,
+                     progress=progress, notes=notes)
 
     @staticmethod
     def _smoothing_weights(
@@ -241,8 +255,8 @@ class FrameBuilder:
     def _signature(run: Run, s: Series, options: FrameOptions, weight: float) -> tuple[object, ...]:
         """Everything a series' frame depends on: equal signatures, equal frames."""
         return (
-            s.version, len(s), weight, options.log_y, options.x_axis, options.max_points,
-            options.readout_points, options.x_ranges.get(panel_title(s.name, options.groups)), options.window,
+            s.version, len(s), weight, *(getattr(options, name) for name in _SERIES_OPTIONS),
+            options.x_ranges.get(panel_title(s.name, options.groups)),
             run.history.next_step if options.window is not None else None,
             run.history.version if options.x_axis == "epoch" else None,
         )
