@@ -77,13 +77,15 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         total: int | None = None, **kwargs: object,
     ) -> None:
         check_keywords(type(self).__name__, kwargs, self.class_trait_names())
-        self._runs = RunSet(after_log=self._after_log, changed=self._redraw, stop_requested=self._stop_requested)
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
         self.progress = Progress(total)
         self.height = height
         self._frames = FrameLoop(self._paint, lambda: self._runs.version)
         #: the Stop/Pause state of the active run (see :mod:`lossplot_widget.control`); handlers hold the draw lock
         self.loop_control = LoopControl(hooks=control_hooks, lock=self._frames.lock)
+        # a run ending while Stop is requested ends ``stopped``: the runs ask the controls themselves
+        self._runs = RunSet(after_log=self._after_log, changed=self._redraw,
+                            stop_requested=self.loop_control.stop_requested)
         self._groups = normalize_groups(groups)
         self._followers: list[Follower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
@@ -230,10 +232,6 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     def _current_step(self) -> int | None:
         run = self._runs.shown(create=False)
         return None if run is None else run.history.last_step
-
-    def _stop_requested(self) -> bool:
-        run = self.loop_control.scope
-        return run is not None and run.stopped
 
     def _control_event(self, event: str) -> None:
         """A control scope ended (its cell, its ``with w:`` block, its thread): so does the implicit run."""

@@ -119,6 +119,11 @@ class LoopControl:
             scope.wake.set()
         return True
 
+    def stop_requested(self) -> bool:
+        """True while the active scope has a Stop request (a plain read: begins nothing, unlike :meth:`should_stop`)."""
+        scope = self.scope
+        return scope is not None and scope.stopped
+
     def toggle_pause(self) -> bool:
         """Pause the active scope, or resume it if paused; False (ignored) when no scope is active."""
         scope = self.scope
