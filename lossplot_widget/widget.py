@@ -23,7 +23,7 @@ from .control.stop_pause import StopPauseMixin
 from .core.export import ExportMixin
 from .core.grouping import GroupsArg, normalize_groups
 from .core.history import History
-from .core.keywords import check_keywords
+from .core.keywords import check_keywords, keyword_names
 from .core.progress import Progress
 from .core.runset import Run, RunSet, RunsView
 from .core.tracing import not_traced
@@ -76,7 +76,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
         total: int | None = None, **kwargs: object,
     ) -> None:
-        check_keywords(type(self).__name__, kwargs, self.class_trait_names())
+        check_keywords(type(self).__name__, kwargs, [*self.class_trait_names(), *keyword_names(type(self).__init__)])
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
         self.progress = Progress(total)
         self.height = height

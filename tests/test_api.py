@@ -16,7 +16,7 @@ from tests._frameworks import require
 @pytest.mark.parametrize(
     ("kwargs", "closest"),
     [({"smothing": 0.9}, "smoothing"), ({"log_Y": True}, "log_y"), ({"max_point": 10}, "max_points"),
-     ({"refresh_intervall": 1.0}, "refresh_interval")],
+     ({"refresh_intervall": 1.0}, "refresh_interval"), ({"totl": 5}, "total"), ({"group": {}}, "groups")],
 )
 def test_a_misspelled_widget_option_raises_naming_the_closest(kwargs, closest):
     with pytest.raises(TypeError, match=f"did you mean {closest!r}"):
@@ -128,3 +128,15 @@ def test_the_view_takes_a_frame_and_nothing_else():
     from lossplot_widget.render.static import frame_to_svg
 
     assert list(inspect.signature(frame_to_svg).parameters) == ["frame"]
+
+
+def test_a_misspelled_landscape_option_raises_before_anything_starts():
+    torch = require("torch")
+    from lossplot_widget.landscape import LandscapeWidget
+
+    model = torch.nn.Linear(2, 1)
+    batch = (torch.zeros(4, 2), torch.zeros(4, 1))
+    with pytest.raises(TypeError, match="did you mean 'resolution'"):
+        LandscapeWidget(model, torch.nn.functional.mse_loss, batch, resolutoin=11)
+    with pytest.raises(TypeError, match="did you mean 'val_batch'"):
+        LandscapeWidget(model, torch.nn.functional.mse_loss, batch, val_bach=batch)

@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["check_keywords", "strict_keywords", "unknown_keyword"]
+__all__ = ["check_keywords", "keyword_names", "strict_keywords", "unknown_keyword"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +38,12 @@ def check_keywords(owner: str, given: Mapping[str, object], valid: Iterable[str]
             raise unknown_keyword(owner, name, valid)
 
 
+def keyword_names(func: Callable[..., Any]) -> list[str]:
+    """The parameters of ``func`` that may be passed by keyword (``self`` and ``**kwargs`` left out)."""
+    params = inspect.signature(func).parameters
+    return [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n != "self"]
+
+
 def strict_keywords(init: F) -> F:
     """Wrap an ``__init__`` so an unknown keyword argument names the closest of its parameters.
 
@@ -49,8 +55,7 @@ def strict_keywords(init: F) -> F:
     ...
     TypeError: Callback() got an unexpected keyword argument 'per_bach'; did you mean 'per_batch'?
     """
-    params = inspect.signature(init).parameters
-    valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n != "self"]
+    valid = keyword_names(init)
     owner = init.__qualname__.rsplit(".", 1)[0]
 
     @functools.wraps(init)

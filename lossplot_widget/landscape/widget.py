@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..control import cells
+from ..core.keywords import check_keywords, keyword_names
 from ..view.output import StaticOutput
 from .evaluate import LossSurface
 from .slices import KINDS, Job, Slice, flatten, plan
@@ -100,6 +101,7 @@ class LandscapeWidget(widgets.VBox):
         height: str = "380px", width: str = "460px",
         **kwargs: Any,
     ) -> None:
+        check_keywords(type(self).__name__, kwargs, [*self.class_trait_names(), *keyword_names(type(self).__init__)])
         self._model = model
         self.surface = LossSurface(model, loss_fn, batch, val_batch, memory, method)
         self._initial = LossSurface.params_of(model)
@@ -275,6 +277,8 @@ class LandscapeWidget(widgets.VBox):
 
     def close(self) -> None:
         """Stop the background thread and close every widget made here."""
+        if "worker" not in self.__dict__:  # __init__ raised (e.g. an unknown option): nothing was made
+            return
         self.worker.close()
         view, self._view = getattr(self, "_view", None), None
         if view is not None:

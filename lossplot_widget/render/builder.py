@@ -52,6 +52,8 @@ _NOT_PER_SERIES = frozenset(
     {"smoothing", "smooth_by_steps", "ignore_outliers", "groups", "x_ranges", "hidden", "panel_filter", "collapsed"}
 )
 _SERIES_OPTIONS = tuple(f.name for f in fields(FrameOptions) if f.name not in _NOT_PER_SERIES)
+#: what a panel's axes depend on besides its series frames (and its own x range)
+_AXES_OPTIONS = (*_SERIES_OPTIONS, "ignore_outliers")
 
 
 def _subsample(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +191,7 @@ class FrameBuilder:
 
     def _axes(self, title: str, series: list[SeriesFrame], options: FrameOptions) -> PanelAxes:
         """The panel's axes, reused while it draws the very same series frames with the same options."""
-        key = (options.log_y, options.ignore_outliers, options.x_axis, options.x_ranges.get(title))
+        key = (*(getattr(options, name) for name in _AXES_OPTIONS), options.x_ranges.get(title))
         last = self._panel_axes.get(title)
         if last is not None and last[0] == key and len(last[1]) == len(series) and all(
             a is b for a, b in zip(last[1], series)
