@@ -2,8 +2,9 @@
 
 An ipywidget (a ``VBox``) that composes in any layout. Data flows one way: ``log()`` ->
 :class:`~lossplot_widget.core.history.History` -> :class:`~lossplot_widget.render.schedule.FrameLoop`
-(throttle) -> :class:`~lossplot_widget.render.builder.FrameBuilder` ->
-:class:`~lossplot_widget.view.plot.PlotView` (bqplot marks). Stop/Pause live in
+(throttle) -> :class:`~lossplot_widget.render.builder.FrameBuilder` -> a
+:class:`~lossplot_widget.render.frame.Frame` -> :class:`~lossplot_widget.view.plot.PlotView` (bqplot marks)
+or :func:`~lossplot_widget.render.static.frame_to_svg`. Stop/Pause live in
 :mod:`lossplot_widget.control`, following logs in :mod:`lossplot_widget.follow`.
 """
 

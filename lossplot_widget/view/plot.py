@@ -1,9 +1,9 @@
 """The ipywidgets/bqplot parts of a LiveLossWidget: toolbar, notes, one figure per panel, summary.
 
-The view owns no data and knows no widget: it is given the initial toolbar values, the run
-control its buttons act on, a ``current_step`` callable and an ``on_zoom`` callback.
-:meth:`PlotView.apply` assigns a ready-made :class:`~lossplot_widget.render.builder.Frame` to the
-marks, one message per mark; :attr:`PlotView.children` go into the widget's box.
+The view owns no data and knows no widget: it is given the initial options, the loop control its
+buttons act on, a ``current_step`` callable and an ``on_change`` callback (zoom or folded panels changed).
+:meth:`PlotView.apply` draws a ready-made :class:`~lossplot_widget.render.frame.Frame` (and nothing else),
+one message per mark; :attr:`PlotView.children` go into the widget's box.
 """
 
 from __future__ import annotations

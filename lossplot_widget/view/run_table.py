@@ -1,6 +1,6 @@
 """The run table under the plot: a row per run with a hide/show box; click a column header to sort.
 
-Shown while runs are compared (:attr:`~lossplot_widget.render.builder.Frame.comparing`). Columns: the
+Shown while runs are compared (:attr:`~lossplot_widget.render.frame.Frame.comparing`). Columns: the
 run (its colour and name), its status, its config keys, for each metric the last value and the best
 (min for losses, max for accuracy-like names) with its step, and steps/s. Plain ipywidgets: a
 ``Button`` per column header, a ``Checkbox`` and an ``HTML`` per row; columns line up through widths

@@ -4,7 +4,7 @@ bqplot's :class:`~bqplot.PanZoom` changes ``scale.min``/``scale.max`` in the bro
 :class:`ZoomControl` observes the x scales' ``min``/``max`` (the one place the zoom is kept) and says
 through its ``on_change`` callback that they changed; the widget reads :meth:`ZoomControl.ranges` into the frame
 options
-(:attr:`~lossplot_widget.render.builder.FrameOptions.x_ranges`), so zooming far enough shows every
+(:attr:`~lossplot_widget.render.frame.FrameOptions.x_ranges`), so zooming far enough shows every
 logged point. Browser-to-kernel messages are handled when the kernel is free: after a
 training cell, or at once while training runs in a background thread. Python never sets
 ``scale.min``/``max`` except in :meth:`ZoomControl.reset` (it would fight the user's zoom).
