@@ -369,8 +369,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         return self
 
     def _svg(self) -> tuple[str, int]:
-        version = self._runs.version
-        return static.frame_to_svg(self._build()), version
+        version = self._runs.version  # the picture shows no progress bar: progress is not sampled for it
+        return static.frame_to_svg(self._builder.build(self._options(), notes=tuple(self._notes))), version
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, Any]:
         self._ensure_shown()
