@@ -12,6 +12,7 @@ from ..core.runset import RUNNING, Run
 from ..core.tracing import not_traced
 from ..widget import LiveLossWidget
 from .common import scalars, shown_widget
+from .lightning_logger import LiveLossLoggerBase
 
 __all__ = ["STATE_VERSION", "LiveLossMixin", "logger_step"]
 
@@ -70,8 +71,23 @@ def _dedupe(metrics: Mapping[str, Any], keep_suffix: str | None) -> dict[str, An
     return out
 
 
+def _live_logger(trainer: Any, widget: LiveLossWidget | None) -> LiveLossLoggerBase | None:
+    """The first ``LiveLossLogger`` of ``trainer.loggers`` that plots into ``widget`` (or into a widget yet to
+    be chosen); ``None`` when there is none (a logger drawing into another widget is left alone)."""
+    for logger in getattr(trainer, "loggers", None) or ():
+        if isinstance(logger, LiveLossLoggerBase) and (
+            widget is None or logger.widget is None or logger.widget is widget
+        ):
+            return logger
+    return None
+
+
 class LiveLossMixin:
-    """Translate Lightning's hooks into ``log()`` calls (see ``lossplot_widget.lightning``)."""
+    """Translate Lightning's hooks into ``log()`` calls (see ``lossplot_widget.lightning``).
+
+    Next to a ``LiveLossLogger`` (in ``trainer.loggers``), the logger logs: the callback adopts its run (and its
+    widget, when given none) and only does Stop/Pause and progress.
+    """
 
     @strict_keywords
     def __init__(self, widget: LiveLossWidget | None = None, *, run: str | None = None) -> None:
@@ -84,6 +100,7 @@ class LiveLossMixin:
         self.current_run: Run | None = None
         self._pending: dict[str, Any] | None = None  # state from a checkpoint, until the fit starts
         self._last_step: int | None = None  # trainer.global_step at the last point (optimizer steps)
+        self._logger: LiveLossLoggerBase | None = None  # the LiveLossLogger that logs this fit, if any
 
     # ----------------------------------------------------------------- widget
     def _ensure_widget(self) -> LiveLossWidget:
@@ -105,13 +122,35 @@ class LiveLossMixin:
                 w.flush()
         return self.current_run
 
+    def _adopt(self, logger: LiveLossLoggerBase) -> LiveLossWidget:
+        """Control the run of ``logger`` (a fit it logs): its widget, and a checkpoint's history if it has none."""
+        pending, self._pending = self._pending, None
+        self.current_run = run = logger.ensure_run()
+        if pending is not None and pending.get("history") and not len(run.history):
+            run.history.load_dict(pending["history"])  # a resumed fit continues the saved curves
+        assert logger.widget is not None  # made by ensure_run
+        self.widget = logger.widget
+        return self.widget
+
     # ------------------------------------------------------------------ hooks
+    def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        """A ``LiveLossLogger`` of this fit plots into this callback's widget (given before it makes its own)."""
+        logger = _live_logger(trainer, self.widget)
+        if logger is not None and trainer.is_global_zero:
+            if logger.widget is None:
+                logger.widget = self.widget
+            logger.bind_trainer(trainer)  # so it tells Lightning's forked names apart without log_graph
+
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         if not trainer.is_global_zero:
             return
-        w = self._ensure_widget()
+        self._logger = _live_logger(trainer, self.widget)
         self.current_run = None
-        self._ensure_run()
+        if self._logger is not None:
+            w = self._adopt(self._logger)
+        else:
+            w = self._ensure_widget()
+            self._ensure_run()
         w.progress.done = int(trainer.global_step)
         w.set_total(trainer.estimated_stepping_batches)  # inf (no limit) hides the bar
         self._last_step = int(trainer.global_step)  # points come after optimizer steps
@@ -125,6 +164,8 @@ class LiveLossMixin:
             trainer.should_stop = True
         step = int(trainer.global_step)
         w.progress.done = step
+        if self._logger is not None:
+            return  # the logger logs
         if self._last_step is not None and step <= self._last_step:
             return  # gradient accumulation: no optimizer step since the last point
         self._last_step = step
@@ -140,16 +181,22 @@ class LiveLossMixin:
         if not trainer.is_global_zero:
             return
         w = self._ensure_widget()
-        values = _dedupe(scalars(_results_metrics(trainer, on_step=False)), keep_suffix="_epoch")
-        values = {k: v for k, v in values.items() if not is_validation(k)}
-        if values:
-            self._ensure_run().log(values, step=logger_step(trainer, epoch_end=True), epoch=int(trainer.current_epoch))
+        if self._logger is None:  # else the logger logs
+            values = _dedupe(scalars(_results_metrics(trainer, on_step=False)), keep_suffix="_epoch")
+            values = {k: v for k, v in values.items() if not is_validation(k)}
+            if values:
+                self._ensure_run().log(
+                    values, step=logger_step(trainer, epoch_end=True), epoch=int(trainer.current_epoch)
+                )
         w.flush()
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
         w = self._ensure_widget()
+        if self._logger is not None:
+            w.flush()  # the logger logged the values
+            return
         values = _dedupe(scalars(_results_metrics(trainer, on_step=False)), keep_suffix=None)
         if not values:  # fall back to what is visible to every callback
             values = {k: v for k, v in scalars(trainer.callback_metrics).items() if is_validation(k)}
@@ -160,8 +207,8 @@ class LiveLossMixin:
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         if trainer.is_global_zero and self.widget is not None:
             self.widget.progress.done = int(trainer.global_step)
-            if self.current_run is not None and self.current_run.status == RUNNING:
-                self.current_run.finish()  # ``stopped`` after a Stop click
+            if self._logger is None and self.current_run is not None and self.current_run.status == RUNNING:
+                self.current_run.finish()  # ``stopped`` after a Stop click (a logger ends its own run)
             self.widget.flush()
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:

@@ -1,4 +1,5 @@
-"""Lightning callback with a real Trainer on CPU: exact values, x = the loggers' step, panels, resume."""
+"""Lightning callback and logger with a real Trainer on CPU: exact values, x = the loggers' step, panels,
+resume; the logger equals CSVLogger, and next to the callback logs each point once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ pl = require("lightning.pytorch")
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
-from lossplot_widget.lightning import LiveLossCallback  # noqa: E402
+from lossplot_widget.lightning import LiveLossCallback, LiveLossLogger  # noqa: E402
 
 TRAIN_BATCHES = 4
 
@@ -255,3 +256,151 @@ def test_each_fit_is_a_run_named_or_fresh_and_an_exception_fails_it():
     with pytest.raises(RuntimeError, match="boom"):
         trainer(1, [LiveLossCallback(w, run="boom")]).fit(Boom(), *loaders())
     assert w.runs["boom"].status == "failed" and w.runs["boom"].error == "RuntimeError: boom"
+
+
+# ---------------------------------------------------------------------------------------------- LiveLossLogger
+class HparamsModule(Module):
+    """Module with hyperparameters (``save_hyperparameters``) and a metric merely named ``..._step``."""
+
+    def __init__(self, lr=0.5, opt={"name": "sgd", "momentum": 0.9}, fail_at=None):  # noqa: B006
+        super().__init__()
+        self.save_hyperparameters()
+        self.fail_at = fail_at
+
+    def training_step(self, batch, batch_idx):
+        if batch_idx == self.fail_at:
+            raise RuntimeError("boom")
+        self.log("opt_step", float(self.global_step))  # on_step only: no fork, keeps its name
+        return super().training_step(batch, batch_idx)
+
+
+def read_csv_logger(logger):
+    """What CSVLogger wrote: {name: [(step, epoch, value)]}."""
+    import csv
+
+    with open(logger.log_dir + "/metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    written = {}
+    for row in rows:
+        for name, value in row.items():
+            if name not in ("step", "epoch") and value != "":
+                written.setdefault(name, []).append((int(row["step"]), float(row["epoch"]), float(value)))
+    return written
+
+
+def test_logger_writes_what_csv_logger_writes(tmp_path):
+    w = LiveLossWidget()
+    csv_logger = pl.loggers.CSVLogger(tmp_path, name="run", flush_logs_every_n_steps=1)
+    live = LiveLossLogger(w)
+    assert isinstance(live, pl.loggers.Logger) and (live.name, live.version) == ("lossplot", "run-1")
+    # the live logger first: Lightning hands both loggers the same dict, which it must leave as it is
+    trainer(2, [], logger=[live, csv_logger], log_every_n_steps=1).fit(HparamsModule(), *loaders())
+    written = read_csv_logger(csv_logger)
+    assert set(written) == {"train_loss", "train_acc_step", "train_acc_epoch", "opt_step", "val_loss", "val_acc"}
+    # the forked per-step name is shown plainly; a name merely ending in _step keeps it
+    shown = {"train_acc_step": "train_acc"}
+    assert sorted(w.history.names) == sorted(shown.get(name, name) for name in written)
+    for name, points in written.items():
+        steps, epochs, values = (list(c) for c in zip(*points))
+        mine = shown.get(name, name)
+        assert col(w, mine, "step") == steps, name
+        assert col(w, mine, "epoch") == epochs, name
+        assert col(w, mine) == values, name  # exactly: the same floats Lightning wrote
+    assert col(w, "train_loss", "epoch") == [0.0] * TRAIN_BATCHES + [1.0] * TRAIN_BATCHES
+    run = live.current_run
+    assert list(w.runs) == ["run-1"] and run is w.runs["run-1"] and live.version == "run-1"
+    assert run.config == {"lr": 0.5, "opt/name": "sgd", "opt/momentum": 0.9, "fail_at": None}
+    assert run.status == "finished"
+
+
+def test_logger_without_log_graph_names_forks_from_the_first_epoch_end(tmp_path):
+    """No trainer to ask (hyperparameter logging off, no callback): a fork is known once X_epoch arrived."""
+    live = LiveLossLogger(run="no-graph")
+    trainer(2, [], logger=live, log_every_n_steps=1, enable_autolog_hparams=False).fit(HparamsModule(), *loaders())
+    w = live.widget  # made with the first metrics
+    assert col(w, "train_acc_step", "step") == list(range(TRAIN_BATCHES))
+    assert col(w, "train_acc", "step") == list(range(TRAIN_BATCHES, 2 * TRAIN_BATCHES))
+    assert col(w, "opt_step", "step") == list(range(2 * TRAIN_BATCHES))
+    assert list(w.runs) == ["no-graph"] and w.runs["no-graph"].config == {}
+
+
+def test_logger_marks_a_failed_fit_failed():
+    w = LiveLossWidget()
+    live = LiveLossLogger(w, run="boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer(1, [], logger=live, log_every_n_steps=1).fit(HparamsModule(fail_at=2), *loaders())
+    assert live.current_run.status == "failed" and live.current_run.error == "RuntimeError: boom"
+    assert col(w, "train_loss", "step") == [0, 1]  # what was logged before stays
+
+
+def test_logger_rejects_a_misspelled_keyword():
+    with pytest.raises(TypeError, match="'widget'"):
+        LiveLossLogger(widgt=LiveLossWidget())
+
+
+class StopAt(pl.Callback):
+    """Click Stop (``request_stop``) at the end of batch ``batches``."""
+
+    def __init__(self, widget, batches):
+        self.widget, self.batches, self.seen = widget, batches, 0
+
+    def on_train_batch_end(self, trainer, *args):
+        self.seen += 1
+        if self.seen == self.batches:
+            self.widget.request_stop()
+
+
+def test_logger_and_callback_log_each_point_once(tmp_path):
+    ref = LiveLossWidget()
+    trainer(2, [], logger=LiveLossLogger(ref), log_every_n_steps=1).fit(HparamsModule(), *loaders())
+
+    w = LiveLossWidget()
+    live, cb = LiveLossLogger(), LiveLossCallback(w)  # the logger plots into the callback's widget
+    trainer(2, [cb], logger=live, log_every_n_steps=1).fit(HparamsModule(), *loaders())
+    assert live.widget is w and cb.current_run is live.current_run and list(w.runs) == ["run-1"]
+    mine, expected = w.history.to_dict(), ref.history.to_dict()
+    assert sorted(mine) == sorted(expected)  # no ``loss`` from the callback either
+    for name in expected:
+        assert mine[name]["step"] == expected[name]["step"], name  # each point once
+        assert mine[name]["value"] == expected[name]["value"], name
+    assert w.runs["run-1"].status == "finished"
+    assert (w.progress.total, w.progress.done) == (2 * TRAIN_BATCHES, 2 * TRAIN_BATCHES)  # the callback's progress
+
+
+def test_stop_through_the_callback_stops_the_loggers_run():
+    w = LiveLossWidget()
+    live, stopper = LiveLossLogger(w, run="stopped"), StopAt(w, 5)
+    t = trainer(50, [LiveLossCallback(), stopper], logger=live, log_every_n_steps=1)
+    t.fit(HparamsModule(), *loaders())
+    # the logger, logging after the batch Stop was clicked in, stops the fit there (the callback would at the next)
+    assert t.should_stop and int(t.global_step) == 5  # of 50 epochs x 4 batches
+    assert list(w.runs) == ["stopped"] and live.current_run.status == "stopped"
+    assert col(w, "train_loss", "step") == list(range(5))  # once each
+
+
+def test_stop_reaches_a_fit_with_the_logger_alone():
+    """Without the callback, Stop still ends the fit: the logger sets trainer.should_stop at its next step."""
+    w = LiveLossWidget()
+    live = LiveLossLogger(w, run="alone")
+    t = trainer(50, [StopAt(w, 5)], logger=live, log_every_n_steps=1)
+    t.fit(HparamsModule(), *loaders())
+    assert t.should_stop and int(t.global_step) < 10  # of 50 epochs x 4 batches
+    assert live.current_run.status == "stopped"
+
+
+def test_pytorch_lightning_namespace_logger():
+    ptl = require("pytorch_lightning")
+    from lossplot_widget.pytorch_lightning import LiveLossLogger as PTLLogger
+
+    live = PTLLogger(run="ptl")
+    assert isinstance(live, ptl.loggers.Logger)
+    m = _ptl_module(ptl)
+    m.log_metrics = True
+    ptl.Trainer(
+        max_epochs=1, limit_train_batches=2, limit_val_batches=1, enable_progress_bar=False, logger=live,
+        log_every_n_steps=1, enable_checkpointing=False, enable_model_summary=False,
+    ).fit(m, *loaders())
+    assert col(live.widget, "train_loss", "step") == [0, 1]
+    assert col(live.widget, "train_loss") == m.seen_loss
+    assert col(live.widget, "train_acc", "step") == [0, 1]  # the fork, named as with lightning.pytorch
+    assert live.current_run.status == "finished"
