@@ -10,10 +10,61 @@ from lossplot_widget.control.delivery import is_click, observing_route
 from lossplot_widget.control.scope import LoopControl
 
 
-def in_thread(target, *args):
-    th = threading.Thread(target=target, args=args, daemon=True)
+class Worker(threading.Thread):
+    """A daemon thread whose exception is kept, to be re-raised in the test by :meth:`finish`."""
+
+    def __init__(self, target, *args) -> None:
+        super().__init__(daemon=True)
+        self._call = lambda: target(*args)
+        self.errors: list[BaseException] = []
+
+    def run(self) -> None:
+        try:
+            self._call()
+        except BaseException as exc:
+            self.errors.append(exc)
+
+    def finish(self, timeout: float = 10.0) -> None:
+        """Join (with a timeout), check that the thread ended, and re-raise what it raised."""
+        self.join(timeout)
+        assert not self.is_alive(), f"the thread did not finish within {timeout} s"
+        if self.errors:
+            raise self.errors[0]
+
+
+def in_thread(target, *args) -> Worker:
+    th = Worker(target, *args)
     th.start()
     return th
+
+
+class Events:
+    """A LoopControl listener: the events it was told of, in order, and a way to wait for one."""
+
+    def __init__(self, control: LoopControl) -> None:
+        self.seen: list[str] = []
+        self._cond = threading.Condition()
+        control.add_listener(self)
+
+    def __call__(self, event: str) -> None:
+        with self._cond:
+            self.seen.append(event)
+            self._cond.notify_all()
+
+    def wait_for(self, event: str, timeout: float = 10.0) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: event in self.seen, timeout)
+
+
+class WakeOnlyWhenSet(threading.Event):
+    """A scope's ``wake`` event whose ``wait()`` ignores its (0.25 s) timeout: only ``set()`` ends a pause wait.
+
+    With it, a pause that Stop/resume ends "at once" (by setting the event) still ends, while one that only
+    ended when its wait timed out and it looked again would hang, and the test's join would fail.
+    """
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return super().wait(60)
 
 
 def test_requests_without_an_active_run_are_ignored():
@@ -40,7 +91,7 @@ def test_begin_reuses_the_active_run_unless_fresh_and_end_ignores_other_runs():
 def test_a_run_of_a_finished_thread_is_stale():
     ctl = LoopControl(hooks=False)
     runs = []
-    in_thread(lambda: runs.append(ctl.begin())).join()
+    in_thread(lambda: runs.append(ctl.begin())).finish()
     old = runs[0]
     old.stopped = True  # a stop that landed just before its thread ended
     old.stop.set()
@@ -125,57 +176,72 @@ def test_with_block_is_one_fresh_run():
 
 def test_pause_blocks_log_in_a_training_thread_until_resume():
     w = LiveLossWidget()
+    events = Events(w.loop_control)
     progress = []
 
     def train():
         for i in range(2000):
             w.log(loss=float(i))
             progress.append(i)
-            time.sleep(0.0005)
 
     w.log(loss=0.0)  # the run is active
     w.pause()
+    w.loop_control.scope.wake = WakeOnlyWhenSet()  # resume must wake the wait, not a timeout
     th = in_thread(train)
-    time.sleep(0.2)
-    assert len(progress) <= 1  # blocked in its first log()
-    assert w.paused
+    assert events.wait_for("paused")  # the thread reached the pause...
+    assert progress == [] and w.paused  # ...in its first log()
+    th.join(0.1)
+    assert th.is_alive() and progress == []  # and stays there
     w.resume()
-    th.join(timeout=10)
-    assert not th.is_alive() and len(progress) == 2000
+    th.finish(10)
+    assert len(progress) == 2000
+    assert events.seen.count("paused") == 1 and events.seen.index("paused") < events.seen.index("resumed")
 
 
 def test_stop_ends_a_pause_at_once():
     w = LiveLossWidget()
-    ended = []
+    events = Events(w.loop_control)
+    started, order = threading.Event(), []
 
     def train():
         for i in w.steps(range(10**6)):
             w.log(loss=float(i))
-        ended.append(time.monotonic())
+            started.set()
+        order.append("ended")
 
     th = in_thread(train)
-    time.sleep(0.05)
+    assert started.wait(10)  # the thread's scope is active
+    scope = w.loop_control.scope
+    assert scope is not None and scope.thread is th
+    scope.wake = WakeOnlyWhenSet()  # "at once": Stop must wake the pause wait, not its timeout
     w.pause()
-    time.sleep(0.2)
-    stop = time.monotonic()
+    assert events.wait_for("paused")
+    assert order == [] and th.is_alive()
+    order.append("stop")
     w.request_stop()
-    th.join(timeout=5)
-    assert ended and ended[0] - stop < 0.2
+    th.finish(10)
+    assert order == ["stop", "ended"]
+    assert events.seen.index("paused") < events.seen.index("stopping") < events.seen.index("stopped")
+    assert "resumed" not in events.seen  # the pause ended by the stop, not by a resume
 
 
 def test_pause_in_log_epoch_waits_outside_the_history_lock():
     w = LiveLossWidget(refresh_interval=0.01)
     w.widget  # a view, so frames really draw (from a timer thread too)
+    events = Events(w.loop_control)
     done = []
     w.log(loss=0.0)  # the run is active
     w.pause()
     th = in_thread(lambda: (w.log_epoch(val_loss=1.0), done.append(True)))
-    time.sleep(0.2)
-    assert not done and w.history["val_loss"].values.tolist() == [1.0]  # recorded, then paused
-    assert w.history.lock.acquire(timeout=1)  # nobody sleeps on the history lock while paused
-    w.history.lock.release()
+    assert events.wait_for("paused")  # log_epoch() reached the pause
+    # first, with a timeout: nobody sleeps on the history lock while paused (reading the history takes it too)
+    lock = w.history.lock
+    got_lock = lock.acquire(timeout=10)  # (not asserted inline: pytest would repr w, which takes the lock too)
+    assert got_lock, "the history lock is held while paused"
+    lock.release()
+    assert not done and th.is_alive() and w.history["val_loss"].values.tolist() == [1.0]  # recorded, then paused
     w.resume()
-    th.join(timeout=10)
+    th.finish(10)
     assert done and w.history.epoch == 1.0
 
 
@@ -206,18 +272,13 @@ def test_cost_of_the_stop_check():
 
 
 def test_a_training_threads_run_ends_with_the_thread():
-    import threading
-    import time
-
-    from lossplot_widget.control.scope import LoopControl
-
     ctl = LoopControl(hooks=False)
-    events = []
-    ctl.add_listener(events.append)
-    t = threading.Thread(target=ctl.begin)
-    t.start()
-    t.join()
-    deadline = time.monotonic() + 5
-    while ctl.scope is not None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert ctl.scope is None and events == ["begin", "end"]
+    events = Events(ctl)
+    began, go = threading.Event(), threading.Event()
+    th = in_thread(lambda: (ctl.begin(), began.set(), go.wait(10)))
+    assert began.wait(10)
+    assert ctl.scope is not None and ctl.scope.thread is th and events.seen == ["begin"]  # not before it ends
+    go.set()
+    th.finish(10)
+    assert events.wait_for("end")  # the scope ends (on another thread) after the thread is gone
+    assert ctl.scope is None and events.seen == ["begin", "end"]

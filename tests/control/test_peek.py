@@ -40,12 +40,50 @@ def test_peek_is_not_offered_outside_a_known_kernel_layout():
 
 
 
+class RecordingKernel:
+    """A kernel that records every attribute read on it (the type's ``__getattribute__``, so Python calls it)."""
+
+    shell_channel_thread = None  # the ipykernel 6 layout: poll() would read shell_stream and msg_queue
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "touched", [])
+        object.__setattr__(self, "session", object())
+
+    def __getattribute__(self, name: str):
+        if name != "touched":
+            object.__getattribute__(self, "touched").append(name)
+        return object.__getattribute__(self, name)
+
+    @property
+    def shell_stream(self):
+        raise AssertionError("the shell stream was read")  # poll() swallows this; `touched` still shows the read
+
+
+def test_poll_on_the_main_thread_reads_the_kernel():
+    """The control for the test below: the recording kernel does see what poll() reads."""
+    assert threading.current_thread() is threading.main_thread()
+    kernel = RecordingKernel()
+    Peeker(kernel).poll()
+    assert "shell_channel_thread" in kernel.touched and "shell_stream" in kernel.touched
+
+
 def test_poll_off_the_main_thread_touches_nothing():
-    touched = []
-    kernel = types.SimpleNamespace(session=object(), shell_channel_thread=None)
-    kernel.__dict__["shell_stream"] = property(lambda self: touched.append(1))  # would record a read
+    kernel = RecordingKernel()
     peeker = Peeker(kernel)
-    t = threading.Thread(target=peeker.poll)
+    assert kernel.touched == []  # building the peeker reads nothing either
+    returned, errors = [], []
+
+    def poll_in_thread():
+        try:
+            returned.append(peeker.poll())
+        except BaseException as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    t = threading.Thread(target=poll_in_thread, daemon=True)
     t.start()
-    t.join(5)
-    assert touched == []
+    t.join(10)
+    assert not t.is_alive(), "poll() off the main thread did not return"
+    if errors:
+        raise errors[0]
+    assert returned == [None]
+    assert kernel.touched == []
