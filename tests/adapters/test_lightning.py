@@ -175,18 +175,10 @@ def test_resume_into_the_same_widget_replaces_the_superseded_points(tmp_path, re
 
 
 def test_steps_equal_those_lightning_csv_logger_writes(tmp_path):
-    import csv
-
     w = LiveLossWidget()
     logger = pl.loggers.CSVLogger(tmp_path, name="run", flush_logs_every_n_steps=1)
     trainer(3, [LiveLossCallback(w)], logger=logger, log_every_n_steps=1).fit(Module(), *loaders())
-    with open(logger.log_dir + "/metrics.csv") as f:
-        rows = list(csv.DictReader(f))
-    written = {}
-    for row in rows:
-        for name, value in row.items():
-            if name not in ("step", "epoch") and value != "":
-                written.setdefault(name, []).append((int(row["step"]), float(value)))
+    written = {name: [(step, value) for step, _, value in points] for name, points in read_csv_logger(logger).items()}
     assert set(written) == {"train_loss", "train_acc_step", "train_acc_epoch", "val_loss", "val_acc"}
     for name, points in written.items():
         mine = "train_acc" if name == "train_acc_step" else name
