@@ -159,8 +159,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     def _after_log(self) -> None:
         """After every ``log()`` (also :meth:`Run.log`): draw when a frame is due; a pause waits here."""
         self._maybe_draw()
-        run = self.loop_control.scope
-        if run is None or run.paused:  # a new control scope begins, or Pause was clicked
+        scope = self.loop_control.scope
+        if scope is None or scope.paused:  # a new control scope begins, or Pause was clicked
             self.loop_control.checkpoint(self.flush)
 
     # -------------------------------------------------------------------- runs
@@ -206,8 +206,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         >>> w = LiveLossWidget(); w.run("a").log(loss=1.0); w.remove_run("a"); list(w.runs)
         []
         """
-        if name not in self._runs:
-            raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
+        self._check_run(name)
         self._runs.remove(name)
         self._hidden = self._hidden - {name}
         self._redraw()
@@ -223,12 +222,15 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
 
     def set_run_visible(self, name: str, visible: bool = True) -> None:
         """Show or hide run ``name``'s lines (the run table's box); a hidden run costs no payload."""
-        if name not in self._runs:
-            raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
+        self._check_run(name)
         if visible == (name not in self._hidden):
             return
         self._hidden = self._hidden - {name} if visible else self._hidden | {name}
         self._redraw()
+
+    def _check_run(self, name: str) -> None:
+        if name not in self._runs:
+            raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
 
     def _current_step(self) -> int | None:
         run = self._runs.shown(create=False)

@@ -43,8 +43,8 @@ class StopPauseMixin:
     @property
     def paused(self) -> bool:
         """True while the active run is paused."""
-        run = self.loop_control.scope
-        return run is not None and run.paused
+        scope = self.loop_control.scope
+        return scope is not None and scope.paused
 
     def request_stop(self) -> None:
         """Ask the active run to stop, as the Stop button does (ignored when no run is active)."""

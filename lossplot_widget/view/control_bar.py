@@ -82,9 +82,9 @@ class ControlBar:
     # ------------------------------------------------------------ run events (main or training thread)
     def _on_event(self, event: str) -> None:
         step = self._current_step()
-        run = self.control.scope
+        scope = self.control.scope
         self._waiting = (
-            self.mechanism not in LIVE_SETTINGS and run is not None and run.thread is threading.main_thread()
+            self.mechanism not in LIVE_SETTINGS and scope is not None and scope.thread is threading.main_thread()
         )
         if event in ("begin", "resumed"):
             self._state = "running"
@@ -95,14 +95,14 @@ class ControlBar:
         elif event == "stopped":
             self._state = f"stopped at step {step}"
         elif event == "end":
-            run = self.control.last_scope
-            self._state = self._state if run is not None and run.stop_seen else ""
+            scope = self.control.last_scope
+            self._state = self._state if scope is not None and scope.stop_seen else ""
         self._sync_label()
         self._render()
 
     def _sync_label(self) -> None:
-        run = self.control.scope
-        paused = run is not None and run.paused and not run.stopped
+        scope = self.control.scope
+        paused = scope is not None and scope.paused and not scope.stopped
         label, tip = (RESUME_LABEL, RESUME_TIP) if paused else (PAUSE_LABEL, PAUSE_TIP)
         if self.pause.description != label:
             with self.pause.hold_sync():
