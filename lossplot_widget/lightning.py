@@ -16,22 +16,17 @@ For the ``pytorch_lightning`` namespace use :mod:`lossplot_widget.pytorch_lightn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
 from .adapters.lightning_hooks import LiveLossMixin
-from .adapters.lightning_logger import LiveLossLoggerBase
-from .core.keywords import strict_keywords
-
-if TYPE_CHECKING:
-    from .widget import LiveLossWidget
+from .adapters.lightning_logger import LiveLossLoggerBase, rank_zero_logger
 
 __all__ = ["LiveLossCallback", "LiveLossLogger"]
 
 
+@rank_zero_logger(rank_zero_only)
 class LiveLossLogger(LiveLossLoggerBase, Logger):
     """A Lightning logger that plots what the trainer logs, live: ``Trainer(logger=LiveLossLogger(w))``.
 
@@ -72,16 +67,6 @@ class LiveLossLogger(LiveLossLoggerBase, Logger):
     >>> logger.finalize("success"); logger.current_run.status
     'finished'
     """
-
-    @strict_keywords
-    def __init__(self, widget: LiveLossWidget | None = None, *, run: str | None = None) -> None:
-        super().__init__(widget, run=run)
-
-    log_metrics = rank_zero_only(LiveLossLoggerBase.log_metrics)
-    log_hyperparams = rank_zero_only(LiveLossLoggerBase.log_hyperparams)
-    log_graph = rank_zero_only(LiveLossLoggerBase.log_graph)
-    save = rank_zero_only(LiveLossLoggerBase.save)
-    finalize = rank_zero_only(LiveLossLoggerBase.finalize)
 
 
 class LiveLossCallback(LiveLossMixin, Callback):

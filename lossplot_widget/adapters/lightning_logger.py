@@ -26,17 +26,21 @@ import sys
 import weakref
 from argparse import Namespace
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from ..core.keywords import strict_keywords
 from ..core.run import FAILED, FINISHED, RUNNING, Run, check_config
 from ..widget import LiveLossWidget
 from .common import scalars, shown_widget
 
-__all__ = ["LOGGER_NAME", "LiveLossLoggerBase", "hyperparams_config"]
+__all__ = ["LOGGER_METHODS", "LOGGER_NAME", "LiveLossLoggerBase", "hyperparams_config", "rank_zero_logger"]
 
 #: ``logger.name``: the experiment name Lightning builds checkpoint folders from (``<name>/<version>``)
 LOGGER_NAME = "lossplot"
+#: the Logger methods Lightning calls: run on global rank zero only, as Lightning's own loggers are
+LOGGER_METHODS = ("log_metrics", "log_hyperparams", "log_graph", "save", "finalize")
 _STEP, _EPOCH = "_step", "_epoch"
+L = TypeVar("L", bound="LiveLossLoggerBase")
 _SKIP = object()  # a hyperparameter value the run's config cannot keep
 
 
@@ -44,6 +48,7 @@ class LiveLossLoggerBase:
     """What ``LiveLossLogger`` does (see ``lossplot_widget.lightning``); also the mark
     :class:`~lossplot_widget.adapters.lightning_hooks.LiveLossMixin` finds in ``trainer.loggers``."""
 
+    @strict_keywords
     def __init__(self, widget: LiveLossWidget | None = None, *, run: str | None = None) -> None:
         super().__init__()
         self.widget = widget
@@ -176,6 +181,18 @@ class LiveLossLoggerBase:
         except Exception:  # pragma: no cover - a trainer without the public callback_metrics
             return None
         return reported if isinstance(reported, Mapping) else None
+
+
+def rank_zero_logger(rank_zero_only: Callable[[Any], Any]) -> Callable[[type[L]], type[L]]:
+    """A class decorator: the :data:`LOGGER_METHODS` of a concrete ``LiveLossLogger`` wrapped in its Lightning
+    namespace's ``rank_zero_only`` (``lightning.pytorch`` and ``pytorch_lightning`` each have their own)."""
+
+    def decorate(cls: type[L]) -> type[L]:
+        for name in LOGGER_METHODS:
+            setattr(cls, name, rank_zero_only(getattr(LiveLossLoggerBase, name)))
+        return cls
+
+    return decorate
 
 
 def hyperparams_config(params: Any) -> dict[str, Any]:

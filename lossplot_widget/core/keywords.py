@@ -56,11 +56,10 @@ def strict_keywords(init: F) -> F:
     TypeError: Callback() got an unexpected keyword argument 'per_bach'; did you mean 'per_batch'?
     """
     valid = keyword_names(init)
-    owner = init.__qualname__.rsplit(".", 1)[0]
 
     @functools.wraps(init)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
-        check_keywords(owner, kwargs, valid)
+        check_keywords(type(self).__name__, kwargs, valid)  # the class made, not the mixin defining __init__
         init(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -11,6 +11,7 @@ from _frameworks import require
 torch = require("torch")
 pl = require("lightning.pytorch")
 
+from _lightning import StopAt  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
@@ -326,20 +327,8 @@ def test_logger_marks_a_failed_fit_failed():
 
 
 def test_logger_rejects_a_misspelled_keyword():
-    with pytest.raises(TypeError, match="'widget'"):
+    with pytest.raises(TypeError, match=r"^LiveLossLogger\(\) got an unexpected keyword argument 'widgt'; did you mean 'widget'"):
         LiveLossLogger(widgt=LiveLossWidget())
-
-
-class StopAt(pl.Callback):
-    """Click Stop (``request_stop``) at the end of batch ``batches``."""
-
-    def __init__(self, widget, batches):
-        self.widget, self.batches, self.seen = widget, batches, 0
-
-    def on_train_batch_end(self, trainer, *args):
-        self.seen += 1
-        if self.seen == self.batches:
-            self.widget.request_stop()
 
 
 def test_logger_and_callback_log_each_point_once(tmp_path):

@@ -10,6 +10,7 @@ from _frameworks import require
 torch = require("torch")
 pl = require("lightning.pytorch")
 
+from _lightning import StopAt  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from lossplot_widget import LiveLossWidget  # noqa: E402
@@ -27,16 +28,6 @@ class Module(pl.LightningModule):
 
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=0.1)
-
-
-class StopAt(pl.Callback):
-    def __init__(self, widget, batches):
-        self.widget, self.batches, self.seen = widget, batches, 0
-
-    def on_train_batch_end(self, trainer, *args):
-        self.seen += 1
-        if self.seen == self.batches:
-            self.widget.request_stop()
 
 
 def trainer(callbacks, epochs=50):
