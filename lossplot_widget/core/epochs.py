@@ -1,8 +1,8 @@
 """Where epochs lie on the step axis: one walk over every series' epoch runs.
 
 Pure: reads the history, knows nothing about widgets. :func:`epoch_step_bounds` is the one
-walk; the epoch x axis (fractional epochs, :mod:`lossplot_widget.render.builder`) and the faint
-epoch rules (:func:`epoch_boundaries`) both read it.
+walk; the epoch x axis (:func:`fractional_epochs`) and the faint epoch rules (:func:`epoch_boundaries`)
+both read it.
 
 >>> from lossplot_widget.core.history import History
 >>> h = History()
@@ -15,9 +15,14 @@ epoch rules (:func:`epoch_boundaries`) both read it.
 
 from __future__ import annotations
 
-from .history import History
+from collections.abc import Mapping
 
-__all__ = ["MAX_RULES", "epoch_boundaries", "epoch_step_bounds"]
+import numpy as np
+
+from .history import History
+from .series import Series
+
+__all__ = ["MAX_RULES", "epoch_boundaries", "epoch_step_bounds", "fractional_epochs", "shared_epoch_boundaries"]
 
 #: at most this many rules per panel (every k-th boundary beyond that): more reads as a grey hatch
 MAX_RULES = 30
@@ -38,6 +43,27 @@ def epoch_step_bounds(history: History) -> dict[float, tuple[int, int]]:
                 old = bounds.get(epoch)
                 bounds[epoch] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
     return bounds
+
+
+def fractional_epochs(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
+    """x on the epoch axis of points ``index`` of ``series``: epoch e's last step sits at e + 1, its first at
+    e + 1/len (``bounds``: :func:`epoch_step_bounds` of the series' history).
+
+    >>> h = History(); _ = [h.append({"loss": 1.0}, s, float(s // 2)) for s in range(4)]
+    >>> fractional_epochs(h["loss"], np.arange(4), epoch_step_bounds(h)).tolist()
+    [0.5, 1.0, 1.5, 2.0]
+    """
+    runs = series.epoch_runs
+    if not len(index) or not runs:
+        return np.zeros(len(index))
+    starts = np.array([i for i, _ in runs], dtype=np.int64)
+    labels = [e for _, e in runs]
+    k = np.searchsorted(starts, index, side="right") - 1
+    epochs = np.array(labels, dtype=np.float64)[k]
+    lo = np.array([bounds[e][0] for e in labels], dtype=np.float64)[k]
+    hi = np.array([bounds[e][1] for e in labels], dtype=np.float64)[k]
+    steps = series.steps[index].astype(np.float64)
+    return epochs + (steps - lo + 1) / (hi - lo + 1)
 
 
 def epoch_boundaries(history: History, x_axis: str) -> list[float]:

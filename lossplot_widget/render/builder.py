@@ -20,7 +20,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from ..core.epochs import epoch_step_bounds, shared_epoch_boundaries
+from ..core.epochs import epoch_step_bounds, fractional_epochs, shared_epoch_boundaries
 from ..core.grouping import assign_panels, panel_matcher, panel_title
 from ..core.history import History, Series, Stats
 from ..core.progress import ProgressState
@@ -63,21 +63,6 @@ def _subsample(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np
         return x, y
     idx = np.unique(np.linspace(0, len(x) - 1, limit).round().astype(np.int64))
     return x[idx], y[idx]
-
-
-def _epoch_x(series: Series, index: np.ndarray, bounds: Mapping[float, tuple[int, int]]) -> np.ndarray:
-    """Fractional epochs of points ``index``: epoch e's last step sits at e + 1, its first at e + 1/len."""
-    runs = series.epoch_runs
-    if not len(index) or not runs:
-        return np.zeros(len(index))
-    starts = np.array([i for i, _ in runs], dtype=np.int64)
-    labels = [e for _, e in runs]
-    k = np.searchsorted(starts, index, side="right") - 1
-    epochs = np.array(labels, dtype=np.float64)[k]
-    lo = np.array([bounds[e][0] for e in labels], dtype=np.float64)[k]
-    hi = np.array([bounds[e][1] for e in labels], dtype=np.float64)[k]
-    steps = series.steps[index].astype(np.float64)
-    return epochs + (steps - lo + 1) / (hi - lo + 1)
 
 
 class FrameBuilder:
@@ -284,7 +269,7 @@ class FrameBuilder:
                 return s.steps[index].astype(np.float64)
             if options.x_axis == "time":
                 return s.times[index].astype(np.float64)
-            return _epoch_x(s, index, bounds)
+            return fractional_epochs(s, index, bounds)
 
         lo, hi = self._visible(title, run, track, x_at, step_at, options)
         log = options.log_y
