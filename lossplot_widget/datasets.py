@@ -2,9 +2,11 @@
 
 :func:`load_mnist` uses Keras' real loader (the full 60,000 + 10,000 images) when Keras is
 installed and a network answers quickly (or the download is already cached); otherwise it reads the
-official MNIST *test* set shipped in ``notebooks/data/mnist/`` (10,000 images, checked against
-their SHA-256 sums, parsed from IDX with numpy) and splits it into its own train and validation parts.
-The result says which source was used.
+copy shipped in ``notebooks/data/mnist/``: the first 12,000 images of the official *training* set and
+the 10,000 official *test* images, checked against their SHA-256 sums and parsed from IDX with numpy.
+Either way the three parts are kept apart the same way: training and validation images both come from
+the official training set (validation is its last part), and the official test set is only the test
+set. The result says which source was used and where each part came from.
 
 >>> x, y = regression_data(n=5, seed=0)
 >>> x.shape, y.shape, float(x[0]), float(x[-1])
@@ -26,6 +28,8 @@ import numpy as np
 
 #: SHA-256 of the shipped ``.gz`` files (the same sums are listed in the data folder's README)
 MNIST_SHA256 = {
+    "train12k-images-idx3-ubyte.gz": "46f589e77b12d1fdafdb8bb74390d08fa23861f7815f1506adbf64cedbdcf6f6",
+    "train12k-labels-idx1-ubyte.gz": "56eb3e45f55e87ab4169a54426ef5691205b58ceb3a98fe17d08a3078c4abb73",
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
@@ -105,6 +109,10 @@ def find_mnist_dir() -> Path:
     raise FileNotFoundError("shipped MNIST files not found in: " + ", ".join(map(str, candidates)))
 
 
+#: validation images taken from the end of the training images (as Keras' ``validation_split`` does)
+VAL_SIZE = {"keras": 10_000, "shipped": 2_000}
+
+
 # ------------------------------------------------------------------------------ network
 def network_available(url: str = KERAS_MNIST_URL, timeout: float = 1.5) -> bool:
     """True if an HTTP ``HEAD`` request for ``url`` succeeds within ``timeout`` seconds.
@@ -137,22 +145,47 @@ def _keras_cache() -> Path:
 # -------------------------------------------------------------------------------- MNIST
 @dataclass
 class MNIST:
-    """Images (``uint8``, shape ``(n, 28, 28)``) and labels (``uint8``, 0-9), split for training."""
+    """Images (``uint8``, shape ``(n, 28, 28)``) and labels (``uint8``, 0-9) in three parts kept apart.
+
+    ``x_train``/``y_train`` and ``x_val``/``y_val`` come from the official training set (validation is
+    its last part); ``x_test``/``y_test`` are official test images, for a final number only.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
-    source: str  #: ``"keras"`` (full data set) or ``"shipped"`` (the offline test-set copy)
-    description: str  #: one sentence for the reader: where the data came from and how it was split
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str  #: ``"keras"`` (the full data set) or ``"shipped"`` (the offline copy)
+    description: str  #: for the reader: where each part came from
 
-    def subset(self, n_train: int | None = None, n_val: int | None = None) -> MNIST:
-        """The first ``n_train`` training and ``n_val`` validation examples (for quick runs)."""
-        return MNIST(
+    def subset(self, n_train: int | None = None, n_val: int | None = None, n_test: int | None = None) -> MNIST:
+        """The first ``n_train`` training, ``n_val`` validation and ``n_test`` test examples (for quick runs)."""
+        part = MNIST(
             self.x_train[:n_train], self.y_train[:n_train], self.x_val[:n_val], self.y_val[:n_val],
-            self.source, self.description + f" Using {len(self.x_train[:n_train])} training and "
-            f"{len(self.x_val[:n_val])} validation images.",
+            self.x_test[:n_test], self.y_test[:n_test], self.source, self.description,
         )
+        part.description += (
+            f" Using {len(part.x_train)} training, {len(part.x_val)} validation and {len(part.x_test)} test images."
+        )
+        return part
+
+
+def _split(
+    x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str, where: str
+) -> MNIST:
+    n_val = VAL_SIZE[source]
+    if len(y) <= n_val:
+        raise ValueError(f"{len(y)} training images leave nothing to train on after {n_val} for validation")
+    if len(x) != len(y) or len(x_test) != len(y_test):
+        raise ValueError(f"{len(x)} images but {len(y)} labels, or {len(x_test)} test images but {len(y_test)} labels")
+    n = len(y) - n_val
+    return MNIST(
+        x[:n], y[:n], x[n:], y[n:], x_test, y_test, source,
+        f"{where}: training on the first {n} images of the official training set, validating on its last "
+        f"{n_val}; the {len(y_test)} official test images are kept apart as the test set.",
+    )
 
 
 def _load_keras() -> MNIST:
@@ -161,36 +194,21 @@ def _load_keras() -> MNIST:
     import keras
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    return MNIST(
-        x_train, y_train, x_test, y_test, "keras",
-        f"Real MNIST from keras.datasets.mnist.load_data(): {len(x_train)} training images, "
-        f"the {len(x_test)} official test images used for validation.",
-    )
+    return _split(x_train, y_train, x_test, y_test, "keras", "Real MNIST from keras.datasets.mnist.load_data()")
 
 
-def _load_shipped(data_dir: str | os.PathLike[str] | None, val_fraction: float, seed: int) -> MNIST:
+def _load_shipped(data_dir: str | os.PathLike[str] | None) -> MNIST:
     folder = Path(data_dir) if data_dir is not None else find_mnist_dir()
     verify_mnist_files(folder)
-    images = read_idx(folder / "t10k-images-idx3-ubyte.gz")
-    labels = read_idx(folder / "t10k-labels-idx1-ubyte.gz")
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"{images.shape[0]} images but {labels.shape[0]} labels")
-    order = np.random.default_rng(seed).permutation(len(labels))
-    n_val = round(len(labels) * val_fraction)
-    val, train = order[:n_val], order[n_val:]
-    return MNIST(
-        images[train], labels[train], images[val], labels[val], "shipped",
-        f"Offline copy of the official MNIST test set ({folder}, SHA-256 verified): its {len(labels)} images "
-        f"split into {len(train)} for training and {len(val)} for validation.",
-    )
+    x, y, x_test, y_test = (read_idx(folder / f"{kind}-{what}.gz") for kind in ("train12k", "t10k")
+                            for what in ("images-idx3-ubyte", "labels-idx1-ubyte"))
+    return _split(x, y, x_test, y_test, "shipped", f"Offline copy of MNIST ({folder}, SHA-256 verified)")
 
 
 def load_mnist(
     source: str = "auto",
     *,
     data_dir: str | os.PathLike[str] | None = None,
-    val_fraction: float = 0.2,
-    seed: int = 0,
     timeout: float = 1.5,
 ) -> MNIST:
     """Load MNIST from Keras when possible, else from the shipped, checksum-verified offline copy.
@@ -201,16 +219,17 @@ def load_mnist(
         ``"auto"`` tries Keras' loader if Keras is installed and the download is cached or
         its download URL answers within ``timeout`` seconds, and falls back to the shipped
         files on any failure. ``$LOSSPLOT_OFFLINE=1`` makes ``"auto"`` mean ``"shipped"``.
+        Keras: 50,000 training, 10,000 validation (the official training set's last) and 10,000
+        test images. Shipped: 10,000 training and 2,000 validation images (the official training
+        set's first 12,000) and the same 10,000 test images.
     data_dir : path, optional
-        Folder with the shipped ``t10k-*-ubyte.gz`` files (default: :func:`find_mnist_dir`).
-    val_fraction, seed
-        How the shipped 10,000 images are split (a seeded permutation).
+        Folder with the shipped ``*-ubyte.gz`` files (default: :func:`find_mnist_dir`).
 
     Examples
     --------
     >>> data = load_mnist("shipped")
-    >>> data.source, data.x_train.shape, data.x_val.shape, data.x_train.dtype
-    ('shipped', (8000, 28, 28), (2000, 28, 28), dtype('uint8'))
+    >>> data.source, data.x_train.shape, data.x_val.shape, data.x_test.shape, data.x_train.dtype
+    ('shipped', (10000, 28, 28), (2000, 28, 28), (10000, 28, 28), dtype('uint8'))
     """
     if source not in ("auto", "keras", "shipped"):
         raise ValueError(f"source must be 'auto', 'keras' or 'shipped', got {source!r}")
@@ -235,7 +254,7 @@ def load_mnist(
                 reason = f"Keras' loader failed ({type(exc).__name__}: {exc})"
         else:
             reason = f"no network ({KERAS_MNIST_URL} did not answer; checked with a {timeout:g} s timeout)"
-    data = _load_shipped(data_dir, val_fraction, seed)
+    data = _load_shipped(data_dir)
     if reason:
         data.description += f" Reason: {reason}."
     return data

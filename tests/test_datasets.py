@@ -66,8 +66,14 @@ def test_shipped_files_verify_and_parse() -> None:
     images = read_idx(SHIPPED / "t10k-images-idx3-ubyte.gz")
     labels = read_idx(SHIPPED / "t10k-labels-idx1-ubyte.gz")
     assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
-    # class counts of the official test set, as listed in the README
+    # class counts of the official test set and of the training subset, as listed in the README
     assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    train = read_idx(SHIPPED / "train12k-images-idx3-ubyte.gz")
+    train_labels = read_idx(SHIPPED / "train12k-labels-idx1-ubyte.gz")
+    assert train.shape == (12_000, 28, 28) and train.dtype == np.uint8
+    assert np.bincount(train_labels).tolist() == [1206, 1351, 1176, 1228, 1184, 1048, 1208, 1279, 1127, 1193]
+    # the training subset is training data: no image of it is also a test image
+    assert not set(map(bytes, train)) & set(map(bytes, images))
 
 
 def test_a_changed_byte_fails_verification(tmp_path: Path) -> None:
@@ -83,20 +89,33 @@ def test_a_changed_byte_fails_verification(tmp_path: Path) -> None:
         load_mnist("shipped", data_dir=tmp_path)
 
 
-def test_offline_split_is_disjoint_seeded_and_complete() -> None:
-    a = load_mnist("shipped", val_fraction=0.2, seed=0)
-    b = load_mnist("shipped", val_fraction=0.2, seed=0)
+def test_offline_split_keeps_training_validation_and_test_apart() -> None:
+    a = load_mnist("shipped")
     assert a.source == "shipped" and "SHA-256 verified" in a.description
-    assert (len(a.x_train), len(a.x_val)) == (8000, 2000)
-    np.testing.assert_array_equal(a.y_val, b.y_val)
-    # train and validation together are exactly the 10,000 test images, each used once
-    original = read_idx(SHIPPED / "t10k-images-idx3-ubyte.gz")
-    together = np.concatenate([a.x_train, a.x_val])
-    assert sorted(map(bytes, together)) == sorted(map(bytes, original))
+    assert (len(a.x_train), len(a.x_val), len(a.x_test)) == (10_000, 2_000, 10_000)
+    assert "official training set" in a.description and "test set" in a.description
+    # training and validation are the 12,000 shipped training images, in order, each used once
+    train = read_idx(SHIPPED / "train12k-images-idx3-ubyte.gz")
+    np.testing.assert_array_equal(np.concatenate([a.x_train, a.x_val]), train)
+    # the test part is the official test set, untouched
+    np.testing.assert_array_equal(a.x_test, read_idx(SHIPPED / "t10k-images-idx3-ubyte.gz"))
     assert np.bincount(a.y_val, minlength=10).min() > 150  # every class is in the validation part
-    small = a.subset(100, 50)
-    assert (len(small.x_train), len(small.y_train), len(small.x_val)) == (100, 100, 50)
-    assert "100 training and 50 validation" in small.description
+    small = a.subset(100, 50, 20)
+    assert (len(small.x_train), len(small.y_train), len(small.x_val), len(small.x_test)) == (100, 100, 50, 20)
+    assert "100 training, 50 validation and 20 test images" in small.description
+    assert len(a.subset(100, 50).x_test) == 10_000  # the test set is kept whole unless asked
+
+
+def test_keras_and_shipped_split_the_same_way() -> None:
+    # the rule both sources follow: validation is the end of the training images, test stays the test set
+    images = np.arange(30_000, dtype=np.uint8).reshape(-1, 1, 1)[:, :, :].repeat(2, axis=1)
+    labels = np.arange(len(images)) % 10
+    test = images[:5]
+    part = datasets._split(images, labels, test, labels[:5], "keras", "made up")
+    assert (len(part.x_train), len(part.x_val)) == (20_000, 10_000)
+    np.testing.assert_array_equal(part.y_val, labels[20_000:])
+    with pytest.raises(ValueError, match="nothing to train"):
+        datasets._split(images[:2000], labels[:2000], test, labels[:5], "shipped", "made up")
 
 
 def test_auto_falls_back_to_shipped_data_quickly_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
