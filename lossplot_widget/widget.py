@@ -228,6 +228,23 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._hidden = self._hidden - {name} if visible else self._hidden | {name}
         self._redraw()
 
+    def add_reference(self, metric: str, value: float, label: str | None = None) -> None:
+        """Draw a labelled horizontal line at ``value`` on the panel of ``metric`` (a metric or a panel title),
+        e.g. the chance level of a classifier's loss or a target accuracy.
+
+        The line spans the panel whatever the zoom, the y axis always holds it, and the static picture draws it
+        too; on a log y axis a value <= 0 is left out, with a note. The lines are the ``references`` trait
+        (``{metric: {label: value}}``): ``w.references = {}`` removes them all.
+
+        >>> import math
+        >>> w = LiveLossWidget(); w.add_reference("loss", math.log(10), "chance: ln 10")
+        >>> w.references
+        {'loss': {'chance: ln 10': 2.302585092994046}}
+        """
+        lines = {k: dict(v) for k, v in self.references.items()}
+        lines.setdefault(metric, {})[f"{value:.4g}" if label is None else label] = value
+        self.references = lines
+
     def _check_run(self, name: str) -> None:
         if name not in self._runs:
             raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")

@@ -83,10 +83,13 @@ def _finite(a: np.ndarray, log: bool) -> np.ndarray:
     return a
 
 
-def y_range(lines: Sequence[np.ndarray], log: bool = False, ignore_outliers: bool = True) -> YRange | None:
+def y_range(
+    lines: Sequence[np.ndarray], log: bool = False, ignore_outliers: bool = True, include: Sequence[float] = ()
+) -> YRange | None:
     """The y range for the drawn ``lines`` (y arrays, each in x order); ``None`` when nothing finite is drawn.
 
-    On a log axis values <= 0 are ignored; the range is returned in data units.
+    On a log axis values <= 0 are ignored; the range is returned in data units. ``include``: values the range
+    always holds (reference lines).
     """
     parts = [_finite(a, log) for a in lines]
     parts = [a for a in parts if a.size]
@@ -102,6 +105,9 @@ def y_range(lines: Sequence[np.ndarray], log: bool = False, ignore_outliers: boo
         lo = min([max(lo, q_lo - s), *keep])
         hi = max([min(hi, q_hi + s), *keep])
     clipped_below, clipped_above = bool(values.min() < lo), bool(values.max() > hi)
+    extra = _finite(np.asarray(include, dtype=np.float64), log)
+    if extra.size:
+        lo, hi = min(lo, float(extra.min())), max(hi, float(extra.max()))
     span = hi - lo
     if span <= 0:
         pad = _MIN_DECADES if log else (0.1 * abs(lo) if lo else 1.0)
@@ -144,11 +150,12 @@ class PanelAxes:
 
 def panel_axes(
     series: Sequence[DrawnLine], *, log: bool, ignore_outliers: bool, x_axis: str,
-    x_range: tuple[float | None, float | None] | None = None,
+    x_range: tuple[float | None, float | None] | None = None, include: Sequence[float] = (),
 ) -> PanelAxes:
-    """The axes of a panel drawing ``series`` (raw and smoothed lines), on a ``x_axis`` axis zoomed to ``x_range``."""
+    """The axes of a panel drawing ``series`` (raw and smoothed lines), on a ``x_axis`` axis zoomed to ``x_range``;
+    the y range holds the values ``include`` (its reference lines)."""
     lines = [a for sf in series for a in (sf.y, sf.smooth_y) if len(a)]
-    yr = y_range(lines, log=log, ignore_outliers=ignore_outliers)
+    yr = y_range(lines, log=log, ignore_outliers=ignore_outliers, include=include)
     xs = [a for sf in series for a in (sf.x, sf.smooth_x) if len(a)]
     lo = hi = None
     if x_range is not None:

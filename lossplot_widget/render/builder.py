@@ -15,25 +15,28 @@ grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import fields
 
 import numpy as np
 
 from ..core.epochs import epoch_step_bounds, fractional_epochs, shared_epoch_boundaries
-from ..core.grouping import assign_panels, panel_matcher, panel_title
+from ..core.grouping import assign_panels, is_validation, panel_matcher, panel_title
 from ..core.history import History, Series, Stats
 from ..core.progress import ProgressState
-from ..core.run_summary import summarize
+from ..core.run_summary import best_of, summarize
 from ..core.runset import Run, RunSet
 from .axes import PanelAxes, panel_axes
 from .frame import (
     DRAW_LIMIT,
     WIRE_BYTES_PER_POINT,
     X_AXES,
+    BestPoint,
     Chooser,
     Frame,
     FrameOptions,
+    Reference,
     SeriesFrame,
     SeriesKey,
     XAt,
@@ -42,17 +45,18 @@ from .pyramid import MinMaxPyramid
 from .runstyle import style_panels
 from .tracks import SeriesTrack, position_bound
 
-__all__ = ["FrameBuilder"]
+__all__ = ["FrameBuilder", "best_point", "panel_references"]
 
 
 #: options a series' frame does not depend on (as a whole): smoothing enters as the series' weight, x_ranges as
 #: its own panel's range; the others pick panels or series, or only set the axes. Every other option (a new one
 #: too) is part of a series frame's signature, so changing it rebuilds the series.
 _NOT_PER_SERIES = frozenset(
-    {"smoothing", "smooth_by_steps", "ignore_outliers", "groups", "x_ranges", "hidden", "panel_filter", "collapsed"}
+    {"smoothing", "smooth_by_steps", "ignore_outliers", "groups", "x_ranges", "hidden", "panel_filter", "collapsed",
+     "references"}
 )
 _SERIES_OPTIONS = tuple(f.name for f in fields(FrameOptions) if f.name not in _NOT_PER_SERIES)
-#: what a panel's axes depend on besides its series frames (and its own x range)
+#: what a panel's axes depend on besides its series frames, its own x range and its reference lines
 _AXES_OPTIONS = (*_SERIES_OPTIONS, "ignore_outliers")
 
 
@@ -142,12 +146,13 @@ class FrameBuilder:
         for title, members in shown.items():
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
         style_panels(panels, comparing, {r.name: r.index for r in runs})
-        axes = {title: self._axes(title, series, options) for title, series in panels.items()}
+        references, skipped = panel_references(options, panels)
+        axes = {t: self._axes(t, series, options, references.get(t, [])) for t, series in panels.items()}
         rules = shared_epoch_boundaries([r.history for r in runs if r.name not in options.hidden], options.x_axis)
         return Frame(axes=axes, panels=panels, options=options, stats=stats, runs=summaries, comparing=comparing,
                      layout=list(layout), deferred=deferred, filter_valid=filter_valid,
                      filtered=frozenset(layout) - set(shown) - options.collapsed, epoch_rules=rules,
-                     progress=progress, notes=notes)
+                     progress=progress, notes=(*notes, *skipped), references=references)
 
     @staticmethod
     def _smoothing_weights(
@@ -174,16 +179,18 @@ class FrameBuilder:
                     weights[(run.name, m)] = w**k if w > 0 else 0.0
         return weights
 
-    def _axes(self, title: str, series: list[SeriesFrame], options: FrameOptions) -> PanelAxes:
+    def _axes(
+        self, title: str, series: list[SeriesFrame], options: FrameOptions, references: list[Reference]
+    ) -> PanelAxes:
         """The panel's axes, reused while it draws the very same series frames with the same options."""
-        key = (*(getattr(options, name) for name in _AXES_OPTIONS), options.x_ranges.get(title))
+        key = (*(getattr(options, name) for name in _AXES_OPTIONS), options.x_ranges.get(title), tuple(references))
         last = self._panel_axes.get(title)
         if last is not None and last[0] == key and len(last[1]) == len(series) and all(
             a is b for a, b in zip(last[1], series)
         ):
             return last[2]
         axes = panel_axes(series, log=options.log_y, ignore_outliers=options.ignore_outliers, x_axis=options.x_axis,
-                          x_range=options.x_ranges.get(title))
+                          x_range=options.x_ranges.get(title), include=[r.value for r in references])
         self._panel_axes[title] = (key, list(series), axes)
         return axes
 
@@ -296,6 +303,66 @@ class FrameBuilder:
         # the hover readout: evenly spaced points of the line drawn at full opacity (no third select)
         rx, ry = _subsample(*((sx, sy) if smooth is not None else (dx, dy)), options.readout_points)
         hidden = track.raw.nonpositive if log else 0
-        sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name)
+        sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name,
+                         best=best_point(s, options, bounds) if options.mark_best and is_validation(s.name) else None)
         self._last[key] = (signature, sf)
         return sf
+
+
+def panel_references(
+    options: FrameOptions, panels: Mapping[str, list[SeriesFrame]]
+) -> tuple[dict[str, list[Reference]], list[str]]:
+    """The reference lines of each drawn panel (a key names a panel title or one of its metrics), and a note for
+    each one left out because a log y axis cannot show a value <= 0.
+
+    >>> refs, notes = panel_references(FrameOptions(references={"val_loss": {"chance": 2.3}}), {"loss": []})
+    >>> refs, notes
+    ({'loss': [Reference(value=2.3, label='chance')]}, [])
+    """
+    drawn: dict[str, list[Reference]] = {}
+    skipped = []
+    for key, lines in options.references.items():
+        title = key if key in panels else panel_title(key, options.groups)
+        if title not in panels:
+            continue
+        for label, value in lines.items():
+            if options.log_y and not value > 0:
+                skipped.append(f"reference line {label!r} ({value:g}) on {title} is not drawn on a log y axis")
+                continue
+            reference = Reference(float(value), label)
+            if reference not in drawn.setdefault(title, []):
+                drawn[title].append(reference)
+    return drawn, skipped
+
+
+def best_point(s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]) -> BestPoint | None:
+    """Where series ``s`` has its best value (the run table's best: see
+    :func:`~lossplot_widget.core.run_summary.best_of`) on the panel's x axis, labelled with its epoch (the
+    epochs it ended, as the epoch axis counts them) or, for a run without epochs, its step. The caller holds the
+    history's lock.
+
+    >>> from lossplot_widget.core.history import History
+    >>> h = History(); _ = [h.append({"val_loss": v}, i, float(i)) for i, v in enumerate([0.5, 0.2, 0.3])]
+    >>> h.commit(); best_point(h["val_loss"], FrameOptions(), {})
+    BestPoint(x=1.0, y=0.2, label='best 0.2 (epoch 2)')
+    """
+    st = s.stats()
+    if not st.count:
+        return None
+    value, step = best_of(s.name, st)
+    if not math.isfinite(value) or (options.log_y and value <= 0):
+        return None
+    at = np.flatnonzero((s.steps == step) & (s.values == value))
+    if not len(at):
+        return None
+    i = int(at[0])
+    if options.x_axis == "time":
+        x = float(s.times[i])
+    elif options.x_axis == "epoch":
+        x = float(fractional_epochs(s, np.array([i]), bounds)[0])
+    else:
+        x = float(step)
+    epoch = float(s.epochs[i])
+    with_epochs = len(s.epoch_runs) > 1 or epoch > 0
+    where = f"epoch {int(epoch) + 1}" if with_epochs and epoch.is_integer() else f"step {step}"
+    return BestPoint(x, value, f"best {value:.4g} ({where})")

@@ -18,7 +18,7 @@ from .axes import PanelAxes
 
 __all__ = [
     "DEFAULT_MAX_POINTS", "DRAW_LIMIT", "NOMINAL_PLOT_WIDTH", "WIRE_BYTES_PER_POINT", "X_AXES", "X_LABELS",
-    "Chooser", "Frame", "FrameOptions", "SeriesFrame", "SeriesKey", "XAt",
+    "BestPoint", "Chooser", "Frame", "FrameOptions", "Reference", "SeriesFrame", "SeriesKey", "XAt",
 ]
 
 #: ``(run name, metric)``
@@ -68,6 +68,27 @@ class FrameOptions:
     panel_filter: str = ""
     #: panels folded away by the user: not built, nothing sent
     collapsed: frozenset[str] = frozenset()
+    #: labelled horizontal lines, ``{metric or panel title: {label: value}}`` (chance level, a target)
+    references: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: mark each validation series' best point (its min, or max for accuracy-like names: the run table's best)
+    mark_best: bool = True
+
+
+@dataclass(frozen=True)
+class BestPoint:
+    """Where a series' best value lies on the panel's axes and its label, e.g. ``best 0.192 (epoch 2)``."""
+
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A labelled horizontal line across a panel (``LiveLossWidget.add_reference``)."""
+
+    value: float
+    label: str
 
 
 @dataclass
@@ -96,6 +117,8 @@ class SeriesFrame:
     show_legend: bool = True
     #: False when the arrays are the previous frame's (nothing changed: nothing to send)
     fresh: bool = True
+    #: the best point marked on a validation series (``mark_best``), else ``None``
+    best: BestPoint | None = None
 
     @property
     def key(self) -> SeriesKey:
@@ -141,6 +164,8 @@ class Frame:
     progress: ProgressState | None = None
     #: messages shown above the plot (e.g. a corrupt event record of a followed log)
     notes: tuple[str, ...] = ()
+    #: per drawn panel, the reference lines it draws (those <= 0 are left out on log y, with a note)
+    references: dict[str, list[Reference]] = field(default_factory=dict)
 
     @property
     def x_label(self) -> str:

@@ -11,6 +11,7 @@ draws it (plus a control in :class:`~lossplot_widget.view.plot.PlotView` if the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
@@ -45,6 +46,30 @@ class DrawingTraits(traitlets.HasTraits):
     panel_filter = traitlets.Unicode("", help="show only panels matching this regex (else text); '' shows all")
     frame_bytes = traitlets.Int(160_000, min=0, help="bytes of line data one frame may send (0: no limit)")
     bytes_per_second = traitlets.Int(800_000, min=0, help="bytes of line data sent per second (0: no limit)")
+    references = traitlets.Dict(
+        help="labelled horizontal lines, {metric or panel title: {label: value}} (see LiveLossWidget.add_reference)"
+    )
+    mark_best = traitlets.Bool(
+        True, help="mark each validation series' best point (min; max for accuracy-like names), as the run table"
+    )
+
+    @traitlets.validate("references")
+    def _check_references(self, proposal: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+        clean: dict[str, dict[str, float]] = {}
+        for metric, lines in proposal["value"].items():
+            if not isinstance(metric, str) or not isinstance(lines, Mapping):
+                raise traitlets.TraitError(
+                    f"references must be {{metric: {{label: value}}}}, got {metric!r}: {lines!r}"
+                )
+            clean[metric] = {}
+            for label, value in lines.items():
+                if not isinstance(label, str) or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                        or not math.isfinite(value):
+                    raise traitlets.TraitError(
+                        f"references[{metric!r}]: a label and a finite number, got {label!r}: {value!r}"
+                    )
+                clean[metric][label] = float(value)
+        return clean
 
     @traitlets.validate("smoothing")
     def _check_smoothing(self, proposal: Mapping[str, Any]) -> float:

@@ -9,7 +9,7 @@ and in the static picture, the fallback hex colours are used.
 
 from __future__ import annotations
 
-__all__ = ["PALETTE", "RAW_FAINT", "css_color", "hex_color"]
+__all__ = ["PALETTE", "RAW_FAINT", "REFERENCE_COLOR", "css_color", "hex_color"]
 
 #: (JupyterLab CSS variable or None, hex colour used outside JupyterLab and in the static SVG)
 PALETTE: tuple[tuple[str | None, str], ...] = (
@@ -25,6 +25,8 @@ PALETTE: tuple[tuple[str | None, str], ...] = (
 
 #: opacity of the raw line under a smoothed one
 RAW_FAINT = 0.25
+#: reference lines and their labels: a neutral grey that reads on a light and on a dark theme
+REFERENCE_COLOR = "#8a8a8a"
 
 
 def hex_color(index: int) -> str:

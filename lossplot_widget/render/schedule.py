@@ -171,6 +171,7 @@ _LOOPS: weakref.WeakSet[FrameLoop] = weakref.WeakSet()
 def _stop_all() -> None:
     # A frame on the daemon timer thread while the interpreter is torn down (torch's or jax's runtime
     # destroyed under a stack or a device read) aborted the process: "terminate called without an
-    # active exception". atexit runs before daemon threads are frozen: stop them here.
+    # active exception". atexit runs before daemon threads are frozen: stop them here. A frame in progress
+    # gets up to 10 s (on a busy machine a long device read took more than 2 s and the process still aborted).
     for loop in list(_LOOPS):
-        loop.stop()
+        loop.stop(timeout=10.0)

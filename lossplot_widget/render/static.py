@@ -21,8 +21,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from .axes import PanelAxes, log_ticks, nice_ticks, panel_axes
-from .frame import Frame, SeriesFrame
-from .palette import RAW_FAINT, hex_color
+from .frame import Frame, Reference, SeriesFrame
+from .palette import RAW_FAINT, REFERENCE_COLOR, hex_color
 
 __all__ = ["frame_to_svg"]
 
@@ -130,6 +130,35 @@ def _lines(plot: _Plot, sf: SeriesFrame) -> list[str]:
     return out
 
 
+def _references(plot: _Plot, references: list[Reference]) -> list[str]:
+    """The panel's reference lines across the plot, each labelled at its right end (as the live view)."""
+    out = []
+    for ref in references:
+        value = plot.ly(np.array([ref.value]))
+        if not np.isfinite(value[0]):
+            continue
+        yy = float(plot.py(value)[0])
+        out.append(f'<line class="lossplot-reference" x1="{LEFT}" x2="{LEFT + plot.width}" y1="{yy:.1f}" '
+                   f'y2="{yy:.1f}" stroke="{REFERENCE_COLOR}" stroke-width="1.5" stroke-dasharray="6,2,1.5,2"/>')
+        out.append(f'<text x="{LEFT + plot.width - 4}" y="{yy - 4:.1f}" text-anchor="end" font-size="10" '
+                   f'fill="{REFERENCE_COLOR}">{escape(ref.label)}</text>')
+    return out
+
+
+def _best(plot: _Plot, sf: SeriesFrame) -> list[str]:
+    """A validation series' best point: a dot in the series' colour and its label above it."""
+    if sf.best is None:
+        return []
+    y = plot.ly(np.array([sf.best.y]))
+    if not np.isfinite(y[0]) or not plot.x0 <= sf.best.x <= plot.x1:
+        return []
+    cx, cy, color = float(plot.px(np.array([sf.best.x]))[0]), float(plot.py(y)[0]), hex_color(sf.color)
+    return [f'<circle class="lossplot-best" cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{color}" stroke="white" '
+            f'stroke-width="1.5"/>',
+            f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="middle" font-size="10" font-weight="bold" '
+            f'fill="{color}">{escape(sf.best.label)}</text>']
+
+
 def _legend(series: list[SeriesFrame]) -> list[str]:
     """The legend above the plot, right-aligned, never over the curves."""
     out = []
@@ -148,7 +177,8 @@ def _legend(series: list[SeriesFrame]) -> list[str]:
 
 def _panel(title: str, series: list[SeriesFrame], frame: Frame, k: int) -> list[str]:
     """One panel as the live view draws it, from the frame alone: raw lines (faint under a smoothed one),
-    smoothed lines, the frame's axes (y range rule, ticks), its epoch rules, the legend above."""
+    smoothed lines, the frame's axes (y range rule, ticks), its epoch rules, reference lines and best points, the
+    legend above."""
     log_y = frame.options.log_y
     axes = frame.axes.get(title) or panel_axes(
         series, log=log_y, ignore_outliers=frame.options.ignore_outliers, x_axis=frame.options.x_axis
@@ -171,8 +201,11 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, k: int) -> list[
                f'height="{plot.height}"/></clipPath>')
     out.append(f'<g clip-path="url(#lossplot-clip-{k})">')
     out += _epoch_rules(plot, frame.epoch_rules)
+    out += _references(plot, frame.references.get(title, []))
     for sf in series:
         out += _lines(plot, sf)
+    for sf in series:
+        out += _best(plot, sf)
     out.append("</g>")
     out += _legend(series)
     if axes.y.clipped:

@@ -14,8 +14,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..render.axes import PanelAxes, YRange, log_ticks
-from ..render.frame import SeriesFrame, SeriesKey
-from ..render.palette import RAW_FAINT, css_color
+from ..render.frame import Reference, SeriesFrame, SeriesKey
+from ..render.palette import RAW_FAINT, REFERENCE_COLOR, css_color
 from ..render.wire import narrow
 
 __all__ = ["Panel", "SeriesMarks", "legend_html", "log_ticks"]
@@ -154,10 +154,31 @@ class Panel:
             colors=["gray"], opacities=[0.35], line_style="dashed", stroke_width=1.0,
         )
         self._rule_x: list[float] = []
+        # reference lines span the plot whatever the zoom (their own 0..1 x scale), labelled at the right end;
+        # best points sit on the panel's x scale, labelled above
+        self.ref_scale = bqplot.LinearScale(min=0.0, max=1.0)
+        y = self.lin_scale
+        self.ref_lines = bqplot.Lines(
+            x=np.empty((0, 2)), y=np.empty((0, 2)), scales={"x": self.ref_scale, "y": y},
+            colors=[REFERENCE_COLOR], opacities=[0.9], line_style="dash_dotted", stroke_width=1.5,
+        )
+        self.ref_labels = bqplot.Label(
+            x=np.empty(0), y=np.empty(0), text=[], scales={"x": self.ref_scale, "y": y}, colors=[REFERENCE_COLOR],
+            default_size=11, align="end", y_offset=-5,
+        )
+        self.best_dots = bqplot.Scatter(
+            x=np.empty(0), y=np.empty(0), scales={"x": self.x_scale, "y": y}, colors=["black"], default_size=50,
+            stroke="white", stroke_width=1.5,
+        )
+        self.best_labels = bqplot.Label(
+            x=np.empty(0), y=np.empty(0), text=[], scales={"x": self.x_scale, "y": y}, colors=["black"],
+            default_size=11, font_weight="bold", align="middle", y_offset=-10,
+        )
+        self._marked: tuple[object, ...] | None = None  # what the four marks above show
         # bqplot's own hover toolbar (a second pan/zoom and a save icon) is off: the widget's toolbar
         # zooms x (see zoom.py) and its downloads save the history and the picture
         self.figure = bqplot.Figure(
-            marks=[self.rules], axes=[self.x_axis, self.y_axis], title="", animation_duration=0,
+            marks=self._marks(), axes=[self.x_axis, self.y_axis], title="", animation_duration=0,
             fig_margin={"top": 12, "bottom": 45, "left": 60, "right": 20}, display_toolbar=False,
             layout=widgets.Layout(width="100%", height=height),
         )
@@ -210,17 +231,23 @@ class Panel:
         for sf in new:
             self.series[sf.key] = SeriesMarks(sf, self.scales(), smoothing)
         if new:
-            self.figure.marks = [self.rules] + [m for s in self.series.values() for m in s.marks]
+            self.figure.marks = self._marks()
+
+    def _marks(self) -> list[Any]:
+        """Rules and reference lines under the series' lines, best points over them."""
+        series = [m for s in self.series.values() for m in s.marks]
+        return [self.rules, self.ref_lines, self.ref_labels, *series, self.best_dots, self.best_labels]
 
     def set_log(self, log_y: bool) -> None:
         """Log (or linear) y from the next :meth:`apply` on: the axis moves once its scale has a range."""
         self.log_y = log_y
 
     def apply(
-        self, frames: list[SeriesFrame], smoothing: bool, x_label: str, axes: PanelAxes | None = None
+        self, frames: list[SeriesFrame], smoothing: bool, x_label: str, axes: PanelAxes | None = None,
+        references: Sequence[Reference] = (),
     ) -> dict[SeriesKey, int]:
-        """Assign ``frames`` to the marks and ``axes`` to the scales; returns the bytes of array data sent per
-        series (sent ones only)."""
+        """Assign ``frames`` to the marks and ``axes`` to the scales, draw ``references`` and the series' best
+        points; returns the bytes of array data sent per series (sent ones only)."""
         sent: dict[SeriesKey, int] = {}
         if self.x_axis.label != x_label:
             self.x_axis.label = x_label
@@ -259,10 +286,38 @@ class Panel:
         for key, marks in self.series.items():
             if key not in shown:
                 marks.clear()
+        self.set_marks(references, [sf for sf in frames if sf.best is not None], scales["y"])
         legend = legend_html(frames, None if axes is None else axes.y)
         if self.legend.value != legend:
             self.legend.value = legend
         return sent
+
+    def set_marks(self, references: Sequence[Reference], best: Sequence[SeriesFrame], y_scale: Any) -> None:
+        """Draw the reference lines and the best points (only when they, or the y scale, changed)."""
+        state = (tuple(references), tuple((sf.best, sf.color) for sf in best), y_scale)
+        if state == self._marked:
+            return
+        self._marked = state
+        values = np.array([r.value for r in references], dtype=float)
+        with self.ref_lines.hold_sync():
+            self.ref_lines.scales = {"x": self.ref_scale, "y": y_scale}
+            self.ref_lines.x = np.tile([0.0, 1.0], (len(values), 1))
+            self.ref_lines.y = np.repeat(values.reshape(-1, 1), 2, axis=1)
+        with self.ref_labels.hold_sync():
+            self.ref_labels.scales = {"x": self.ref_scale, "y": y_scale}
+            self.ref_labels.x = np.full(len(values), 0.99)
+            self.ref_labels.y = values
+            self.ref_labels.text = [r.label for r in references]
+        points = [sf.best for sf in best if sf.best is not None]
+        colors = [css_color(sf.color) for sf in best] or ["black"]
+        for mark in (self.best_dots, self.best_labels):
+            with mark.hold_sync():
+                mark.scales = {"x": self.x_scale, "y": y_scale}
+                mark.x = np.array([b.x for b in points], dtype=float)
+                mark.y = np.array([b.y for b in points], dtype=float)
+                mark.colors = colors
+                if mark is self.best_labels:
+                    mark.text = [b.label for b in points]
 
     def set_axes(self, axes: PanelAxes) -> None:
         """The y range (Python owns the y scales: zoom moves x only), tick formats and tick values."""

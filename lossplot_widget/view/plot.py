@@ -147,7 +147,8 @@ class PlotView:
                 self._route(walk(panel.box, self.zoom.interactions[title]))
                 new_panel = True
             panel.set_log(options.log_y)
-            sent.update(panel.apply(series, options.smoothing > 0, frame.x_label, frame.axes.get(title)))
+            sent.update(panel.apply(series, options.smoothing > 0, frame.x_label, frame.axes.get(title),
+                                    frame.references.get(title, [])))
         for title, panel in self.panels.items():
             panel.set_filtered(title in frame.filtered)
         if new_panel:
