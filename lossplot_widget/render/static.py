@@ -31,6 +31,8 @@ W, H = 420, 290
 _DASHES = {"dashed": ' stroke-dasharray="5,3"', "dotted": ' stroke-dasharray="1.5,2.5"',
            "dash_dotted": ' stroke-dasharray="6,2,1.5,2"'}
 LEFT, RIGHT, TOP, BOTTOM = 58, 12, 38, 40
+#: a white outline under a label drawn over lines, so that it stays readable
+_HALO = ' stroke="white" stroke-width="3" paint-order="stroke"'
 
 
 def _d3_format(value: float, fmt: str) -> str:
@@ -141,7 +143,7 @@ def _references(plot: _Plot, references: list[Reference]) -> list[str]:
         out.append(f'<line class="lossplot-reference" x1="{LEFT}" x2="{LEFT + plot.width}" y1="{yy:.1f}" '
                    f'y2="{yy:.1f}" stroke="{REFERENCE_COLOR}" stroke-width="1.5" stroke-dasharray="6,2,1.5,2"/>')
         out.append(f'<text x="{LEFT + plot.width - 4}" y="{yy - 4:.1f}" text-anchor="end" font-size="10" '
-                   f'fill="{REFERENCE_COLOR}">{escape(ref.label)}</text>')
+                   f'fill="{REFERENCE_COLOR}"{_HALO}>{escape(ref.label)}</text>')
     return out
 
 
@@ -156,7 +158,7 @@ def _best(plot: _Plot, sf: SeriesFrame) -> list[str]:
     return [f'<circle class="lossplot-best" cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{color}" stroke="white" '
             f'stroke-width="1.5"/>',
             f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="middle" font-size="10" font-weight="bold" '
-            f'fill="{color}">{escape(sf.best.label)}</text>']
+            f'fill="{color}"{_HALO}>{escape(sf.best.label)}</text>']
 
 
 def _legend(series: list[SeriesFrame]) -> list[str]:
