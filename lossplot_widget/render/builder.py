@@ -336,7 +336,7 @@ def panel_references(
 
 
 def best_point(s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]) -> BestPoint | None:
-    """Where series ``s`` has its best value (the run table's best: see
+    """Where series ``s`` (of two points or more) has its best value (the run table's best: see
     :func:`~lossplot_widget.core.run_summary.best_of`) on the panel's x axis, labelled with its epoch (the
     epochs it ended, as the epoch axis counts them) or, for a run without epochs, its step. The caller holds the
     history's lock.
@@ -347,7 +347,7 @@ def best_point(s: Series, options: FrameOptions, bounds: Mapping[float, tuple[in
     BestPoint(x=1.0, y=0.2, label='best 0.2 (epoch 2)')
     """
     st = s.stats()
-    if not st.count:
+    if st.count < 2:  # one point is no choice: nothing to mark
         return None
     value, step = best_of(s.name, st)
     if not math.isfinite(value) or (options.log_y and value <= 0):

@@ -155,9 +155,11 @@ def _best(plot: _Plot, sf: SeriesFrame) -> list[str]:
     if not np.isfinite(y[0]) or not plot.x0 <= sf.best.x <= plot.x1:
         return []
     cx, cy, color = float(plot.px(np.array([sf.best.x]))[0]), float(plot.py(y)[0]), hex_color(sf.color)
+    # near an edge the label grows inwards, so that the plot's clip does not cut it
+    anchor = "start" if cx < LEFT + 60 else "end" if cx > LEFT + plot.width - 60 else "middle"
     return [f'<circle class="lossplot-best" cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{color}" stroke="white" '
             f'stroke-width="1.5"/>',
-            f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="middle" font-size="10" font-weight="bold" '
+            f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="{anchor}" font-size="10" font-weight="bold" '
             f'fill="{color}"{_HALO}>{escape(sf.best.label)}</text>']
 
 

@@ -126,6 +126,11 @@ def test_best_point_on_the_epoch_and_time_axes_and_without_epochs() -> None:
     neg.commit()
     assert best_point(neg["val_loss"], FrameOptions(log_y=True), {}) is None
     assert best_point(neg["val_loss"], FrameOptions(), {}).y == -1.0
+    # a single point is no choice between epochs: not marked
+    one = History()
+    one.append({"val_loss": 0.5}, 0, None)
+    one.commit()
+    assert best_point(one["val_loss"], FrameOptions(), {}) is None
 
 
 def test_mark_best_false_marks_nothing() -> None:
