@@ -14,8 +14,9 @@ from traitlets import TraitError
 from lossplot_widget import LiveLossWidget
 from lossplot_widget.core.history import History
 from lossplot_widget.core.run_summary import best_of
-from lossplot_widget.render.builder import FrameBuilder, best_point, panel_references
+from lossplot_widget.render.builder import FrameBuilder
 from lossplot_widget.render.frame import FrameOptions, Reference
+from lossplot_widget.render.marks import best_point, panel_references
 from lossplot_widget.render.palette import css_color, hex_color
 from lossplot_widget.render.static import frame_to_svg
 
