@@ -16,7 +16,24 @@ from ..core.run_summary import best_of
 from ..core.series import Series
 from .frame import BestPoint, FrameOptions, Reference, SeriesFrame
 
-__all__ = ["best_point", "panel_references"]
+__all__ = ["MAX_BEST_LABELS", "best_point", "label_sides", "panel_references"]
+
+#: a panel labels its best points only up to this many (more overlap; the dots stay, the run table has the values)
+MAX_BEST_LABELS = 3
+
+
+def label_sides(xs: list[float], x0: float, x1: float) -> list[str]:
+    """Which way each best point's label grows from its dot, so that the plot's edge never cuts it: ``"start"``
+    (rightwards) in the left half of ``[x0, x1]``, ``"end"`` (leftwards) in the right half; none past
+    :data:`MAX_BEST_LABELS` points.
+
+    >>> label_sides([0.0, 9.0], 0.0, 10.0), label_sides([1.0] * 4, 0.0, 10.0)
+    (['start', 'end'], [])
+    """
+    if len(xs) > MAX_BEST_LABELS:
+        return []
+    mid = (x0 + x1) / 2
+    return ["start" if x < mid else "end" for x in xs]
 
 
 def panel_references(

@@ -22,6 +22,7 @@ import numpy as np
 
 from .axes import PanelAxes, log_ticks, nice_ticks, panel_axes
 from .frame import Frame, Reference, SeriesFrame
+from .marks import label_sides
 from .palette import RAW_FAINT, REFERENCE_COLOR, hex_color
 
 __all__ = ["frame_to_svg"]
@@ -147,20 +148,25 @@ def _references(plot: _Plot, references: list[Reference]) -> list[str]:
     return out
 
 
-def _best(plot: _Plot, sf: SeriesFrame) -> list[str]:
-    """A validation series' best point: a dot in the series' colour and its label above it."""
-    if sf.best is None:
-        return []
-    y = plot.ly(np.array([sf.best.y]))
-    if not np.isfinite(y[0]) or not plot.x0 <= sf.best.x <= plot.x1:
-        return []
-    cx, cy, color = float(plot.px(np.array([sf.best.x]))[0]), float(plot.py(y)[0]), hex_color(sf.color)
-    # near an edge the label grows inwards, so that the plot's clip does not cut it
-    anchor = "start" if cx < LEFT + 60 else "end" if cx > LEFT + plot.width - 60 else "middle"
-    return [f'<circle class="lossplot-best" cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{color}" stroke="white" '
-            f'stroke-width="1.5"/>',
-            f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="{anchor}" font-size="10" font-weight="bold" '
-            f'fill="{color}"{_HALO}>{escape(sf.best.label)}</text>']
+def _best(plot: _Plot, series: list[SeriesFrame]) -> list[str]:
+    """Validation series' best points: a dot in the series' colour and its label above it, growing away from the
+    nearer edge (no labels past a few points, as the live view; see
+    :func:`~lossplot_widget.render.marks.label_sides`)."""
+    points = []
+    for sf in series:
+        if sf.best is None:
+            continue
+        y = plot.ly(np.array([sf.best.y]))
+        if np.isfinite(y[0]) and plot.x0 <= sf.best.x <= plot.x1:
+            points.append((float(plot.px(np.array([sf.best.x]))[0]), float(plot.py(y)[0]), hex_color(sf.color),
+                           sf.best))
+    sides = label_sides([b.x for *_, b in points], plot.x0, plot.x1)
+    out = [f'<circle class="lossplot-best" cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{color}" stroke="white" '
+           f'stroke-width="1.5"/>' for cx, cy, color, _ in points]
+    for (cx, cy, color, best), side in zip(points, sides):
+        out.append(f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="{side}" font-size="10" font-weight="bold" '
+                   f'fill="{color}"{_HALO}>{escape(best.label)}</text>')
+    return out
 
 
 def _legend(series: list[SeriesFrame]) -> list[str]:
@@ -208,8 +214,7 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, k: int) -> list[
     out += _references(plot, frame.references.get(title, []))
     for sf in series:
         out += _lines(plot, sf)
-    for sf in series:
-        out += _best(plot, sf)
+    out += _best(plot, series)
     out.append("</g>")
     out += _legend(series)
     if axes.y.clipped:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..render.axes import PanelAxes, YRange, log_ticks
 from ..render.frame import Reference, SeriesFrame, SeriesKey
+from ..render.marks import label_sides
 from ..render.palette import RAW_FAINT, REFERENCE_COLOR, css_color
 from ..render.wire import narrow
 
@@ -170,11 +171,15 @@ class Panel:
             x=np.empty(0), y=np.empty(0), scales={"x": self.x_scale, "y": y}, colors=["black"], default_size=50,
             stroke="white", stroke_width=1.5,
         )
-        self.best_labels = bqplot.Label(
-            x=np.empty(0), y=np.empty(0), text=[], scales={"x": self.x_scale, "y": y}, colors=["black"],
-            default_size=11, font_weight="bold", align="middle", y_offset=-10,
-        )
-        self._marked: tuple[object, ...] | None = None  # what the four marks above show
+        # labels of best points in the left half grow rightwards, in the right half leftwards (no edge cuts them)
+        self.best_labels = {
+            side: bqplot.Label(
+                x=np.empty(0), y=np.empty(0), text=[], scales={"x": self.x_scale, "y": y}, colors=["black"],
+                default_size=11, font_weight="bold", align=side, y_offset=-10,
+            )
+            for side in ("start", "end")
+        }
+        self._marked: tuple[object, ...] | None = None  # what the marks above show
         # bqplot's own hover toolbar (a second pan/zoom and a save icon) is off: the widget's toolbar
         # zooms x (see zoom.py) and its downloads save the history and the picture
         self.figure = bqplot.Figure(
@@ -236,7 +241,7 @@ class Panel:
     def _marks(self) -> list[Any]:
         """Rules and reference lines under the series' lines, best points over them."""
         series = [m for s in self.series.values() for m in s.marks]
-        return [self.rules, self.ref_lines, self.ref_labels, *series, self.best_dots, self.best_labels]
+        return [self.rules, self.ref_lines, self.ref_labels, *series, self.best_dots, *self.best_labels.values()]
 
     def set_log(self, log_y: bool) -> None:
         """Log (or linear) y from the next :meth:`apply` on: the axis moves once its scale has a range."""
@@ -286,15 +291,19 @@ class Panel:
         for key, marks in self.series.items():
             if key not in shown:
                 marks.clear()
-        self.set_marks(references, [sf for sf in frames if sf.best is not None], scales["y"])
+        self.set_marks(references, [sf for sf in frames if sf.best is not None], scales["y"], _x_extent(frames, axes))
         legend = legend_html(frames, None if axes is None else axes.y)
         if self.legend.value != legend:
             self.legend.value = legend
         return sent
 
-    def set_marks(self, references: Sequence[Reference], best: Sequence[SeriesFrame], y_scale: Any) -> None:
-        """Draw the reference lines and the best points (only when they, or the y scale, changed)."""
-        state = (tuple(references), tuple((sf.best, sf.color) for sf in best), y_scale)
+    def set_marks(
+        self, references: Sequence[Reference], best: Sequence[SeriesFrame], y_scale: Any,
+        x_extent: tuple[float, float] = (0.0, 1.0),
+    ) -> None:
+        """Draw the reference lines and the best points, labelled (see :func:`label_sides`) inside ``x_extent``
+        (only when they, or the y scale, changed)."""
+        state = (tuple(references), tuple((sf.best, sf.color) for sf in best), y_scale, x_extent)
         if state == self._marked:
             return
         self._marked = state
@@ -308,16 +317,18 @@ class Panel:
             self.ref_labels.x = np.full(len(values), 0.99)
             self.ref_labels.y = values
             self.ref_labels.text = [r.label for r in references]
-        points = [sf.best for sf in best if sf.best is not None]
-        colors = [css_color(sf.color) for sf in best] or ["black"]
-        for mark in (self.best_dots, self.best_labels):
+        points = [(sf.best, css_color(sf.color)) for sf in best if sf.best is not None]
+        sides = label_sides([b.x for b, _ in points], *x_extent)
+        for mark, shown in ((self.best_dots, points), *(
+            (label, [p for p, s in zip(points, sides) if s == side]) for side, label in self.best_labels.items()
+        )):
             with mark.hold_sync():
                 mark.scales = {"x": self.x_scale, "y": y_scale}
-                mark.x = np.array([b.x for b in points], dtype=float)
-                mark.y = np.array([b.y for b in points], dtype=float)
-                mark.colors = colors
-                if mark is self.best_labels:
-                    mark.text = [b.label for b in points]
+                mark.x = np.array([b.x for b, _ in shown], dtype=float)
+                mark.y = np.array([b.y for b, _ in shown], dtype=float)
+                mark.colors = [c for _, c in shown] or ["black"]
+                if mark is not self.best_dots:
+                    mark.text = [b.label for b, _ in shown]
 
     def set_axes(self, axes: PanelAxes) -> None:
         """The y range (Python owns the y scales: zoom moves x only), tick formats and tick values."""
@@ -344,6 +355,14 @@ class Panel:
         with self.rules.hold_sync():
             self.rules.x = pairs
             self.rules.y = np.tile([0.0, 1.0], (len(xs), 1))
+
+
+def _x_extent(frames: Sequence[SeriesFrame], axes: PanelAxes | None) -> tuple[float, float]:
+    """The x range the panel shows: its zoom, else its lines' extent."""
+    if axes is not None and axes.x_zoom is not None:
+        return axes.x_zoom
+    ends = [float(f(a)) for sf in frames for a in (sf.x, sf.smooth_x) if len(a) for f in (np.nanmin, np.nanmax)]
+    return (min(ends), max(ends)) if ends else (0.0, 1.0)
 
 
 def _set_ticks(axis: bqplot.Axis, ticks: list[float]) -> None:

@@ -16,7 +16,7 @@ from lossplot_widget.core.history import History
 from lossplot_widget.core.run_summary import best_of
 from lossplot_widget.render.builder import FrameBuilder
 from lossplot_widget.render.frame import FrameOptions, Reference
-from lossplot_widget.render.marks import best_point, panel_references
+from lossplot_widget.render.marks import MAX_BEST_LABELS, best_point, label_sides, panel_references
 from lossplot_widget.render.palette import css_color, hex_color
 from lossplot_widget.render.static import frame_to_svg
 
@@ -134,6 +134,12 @@ def test_best_point_on_the_epoch_and_time_axes_and_without_epochs() -> None:
     assert best_point(one["val_loss"], FrameOptions(), {}) is None
 
 
+def test_labels_grow_away_from_the_nearer_edge() -> None:
+    assert label_sides([0.0, 4.9, 5.1, 10.0][:3], 0.0, 10.0) == ["start", "start", "end"]
+    assert label_sides([], 0.0, 1.0) == []
+    assert label_sides([0.5] * (MAX_BEST_LABELS + 1), 0.0, 1.0) == []
+
+
 def test_mark_best_false_marks_nothing() -> None:
     w = LiveLossWidget(smoothing=0.0, mark_best=False)
     _train(w)
@@ -194,11 +200,30 @@ def test_live_view_marks_each_runs_best_point_in_its_colour(recorder) -> None:
     assert np.asarray(panel.best_dots.y).tolist() == pytest.approx([0.3, 0.4])
     assert list(panel.best_dots.colors) == [css_color(sf.color) for sf in marked]
     assert len(set(panel.best_dots.colors)) == 2  # each run its own colour
-    assert list(panel.best_labels.text) == ["best 0.3 (epoch 3)", "best 0.4 (epoch 3)"]
+    # both best points (step 29 of 0..59) lie in the left half of the plot: their labels grow rightwards
+    assert list(panel.best_labels["start"].text) == ["best 0.3 (epoch 3)", "best 0.4 (epoch 3)"]
+    assert list(panel.best_labels["end"].text) == []
     # hiding a run hides its marker
     w.set_run_visible("b", False)
     _drawn(w)
-    assert list(panel.best_labels.text) == ["best 0.3 (epoch 3)"]
+    assert list(panel.best_labels["start"].text) == ["best 0.3 (epoch 3)"]
+    # zoomed so that the best point sits in the right half: its label grows leftwards, away from the edge
+    panel.x_scale.set_state({"min": 0.0, "max": 40.0})
+    _drawn(w)
+    assert list(panel.best_labels["end"].text) == ["best 0.3 (epoch 3)"] and list(panel.best_labels["start"].text) == []
+
+
+def test_many_best_points_keep_their_dots_and_drop_their_labels(recorder) -> None:
+    w = LiveLossWidget(smoothing=0.0)
+    w.widget
+    for k in range(MAX_BEST_LABELS + 1):
+        _train(w, f"r{k}", shift=0.05 * k)
+    _drawn(w)
+    panel = w._view.panels["loss"]
+    assert len(panel.best_dots.x) == MAX_BEST_LABELS + 1
+    assert all(list(label.text) == [] for label in panel.best_labels.values())
+    svg = frame_to_svg(w._builder.build(w._options()))
+    assert svg.count('class="lossplot-best"') == 2 * (MAX_BEST_LABELS + 1) and ">best " not in svg
 
 
 # ---------------------------------------------------------------------------------------- static picture
