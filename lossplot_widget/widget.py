@@ -38,7 +38,7 @@ from .render.frame import Chooser, Frame, FrameOptions, SeriesKey
 from .render.options import DRAWING_OPTIONS, DrawingTraits
 from .render.schedule import DRAWN, NO_VIEW, PARTIAL, FrameLoop
 from .view.downloads import Downloads
-from .view.output import StaticOutput
+from .view.output import StaticOutput, in_a_layout, in_notebook_cell
 from .view.plot import PlotView
 
 __all__ = ["LiveLossWidget"]
@@ -95,6 +95,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._budget: FrameBudget[SeriesKey] = FrameBudget()
         self._view: PlotView | None = None
         self._links: list[traitlets.link] = []
+        self._shown = False  # displayed by the user (or by the first log()): never shown again by log()
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
         self._follow_sink = HistorySink(self._runs, self._add_note, self._maybe_draw)
         super().__init__(**kwargs)
@@ -158,6 +159,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
 
     def _after_log(self) -> None:
         """After every ``log()`` (also :meth:`Run.log`): draw when a frame is due; a pause waits here."""
+        if not self._shown:
+            self._show_on_first_use()
         self._maybe_draw()
         scope = self.loop_control.scope
         if scope is None or scope.paused:  # a new control scope begins, or Pause was clicked
@@ -346,6 +349,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
             self._runs.cell_failed(error)
         if self._frames.dirty:
             self.flush()
+        self._output.picture_for_layout(self)
         self._output.refresh(self._runs.version)
         self._refresh_downloads()
 
@@ -371,6 +375,16 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self.flush()
         self._refresh_downloads()
 
+    def _show_on_first_use(self) -> None:
+        """The display rule: a widget never displayed shows itself at its first ``log()`` (or
+        ``follow()``) in a notebook cell; not when it was displayed, is part of a layout, or runs
+        outside a notebook (scripts, tests). Tried once, at the first use."""
+        self._shown = True
+        if in_notebook_cell() and not in_a_layout(self):
+            from IPython.display import display
+
+            display(self)
+
     def _ensure_shown(self) -> None:
         """About to be shown: reopened after :meth:`close` (a new view, then a new comm), drawn up to date."""
         if self.comm is None:
@@ -392,12 +406,14 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         return static.frame_to_svg(self._builder.build(self._options(), notes=tuple(self._notes))), version
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, Any]:
+        self._shown = True
         self._ensure_shown()
         bundle = self._output.bundle()
         bundle["text/plain"] = repr(self)
         return bundle
 
     def _ipython_display_(self) -> None:
+        self._shown = True
         self._ensure_shown()
         self._output.display()
 

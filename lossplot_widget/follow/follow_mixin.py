@@ -22,6 +22,10 @@ class FollowMixin:
 
     _follow_sink: FollowSink
     _followers: list[Follower]
+    _shown: bool
+
+    def _show_on_first_use(self) -> None:
+        raise NotImplementedError
 
     def follow(
         self, logdir: PathLike, *, poll: float = 0.25, tags: TagsArg = None, csv: bool | str | Sequence[str] = True,
@@ -47,4 +51,6 @@ class FollowMixin:
             corrupt_after=corrupt_after, wake=wake,
         )
         self._followers.append(follower)
+        if not self._shown:
+            self._show_on_first_use()  # from this cell: the follower's thread cannot display
         return follower

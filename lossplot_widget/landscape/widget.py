@@ -260,6 +260,7 @@ class LandscapeWidget(widgets.VBox):
         return (slice_to_svg(s, self.log_color) if s is not None else _EMPTY_SVG), self._version
 
     def _after_cell(self) -> None:
+        self._output.picture_for_layout(self)
         self._output.refresh(self._version)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, Any]:

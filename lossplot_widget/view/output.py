@@ -19,11 +19,13 @@ and bqplot logs ``<rect> attribute width: A negative value`` (-80 = 0 - the 60 +
 
 from __future__ import annotations
 
+import sys
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["HIDDEN_VIEW", "WIDGET_VIEW", "StaticOutput"]
+__all__ = ["HIDDEN_VIEW", "WIDGET_VIEW", "StaticOutput", "in_a_layout", "in_notebook_cell"]
 
 Bundle = dict[str, Any]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -52,13 +54,15 @@ class StaticOutput:
         self._view_bundle = view_bundle
         self._svg = svg
         self.display_id = f"lossplot-{uuid.uuid4().hex}"
-        self.displayed = False
+        self.displayed = False  # the picture was displayed with its display id (refresh() replaces it)
+        self.pictured = False  # a picture of this widget is in the notebook (displayed, or in a mime bundle)
         self.version = -1  # data version of the picture last shown
 
     def bundle(self) -> Bundle:
         """The view plus the static SVG of the current curves, in one bundle (``_repr_mimebundle_``)."""
         bundle = dict(self._view_bundle())
         bundle["image/svg+xml"], self.version = self._svg()
+        self.pictured = True
         return bundle
 
     def picture(self) -> Bundle:
@@ -72,7 +76,19 @@ class StaticOutput:
 
         display(self._view_bundle(), raw=True)
         display(self.picture(), raw=True, display_id=self.display_id)
-        self.displayed = True
+        self.displayed = self.pictured = True
+
+    def picture_for_layout(self, widget: Any) -> None:
+        """At a cell's end: a widget never displayed on its own but part of a layout (an ``HBox`` of
+        curves, an app) leaves its picture in this cell's output, so a saved notebook, nbconvert and the
+        docs show it where the layout's own output has only text. Live, the picture's hidden view shows
+        nothing. Once per widget; :meth:`refresh` then keeps it current."""
+        if self.pictured or not in_notebook_cell() or not in_a_layout(widget):
+            return
+        from IPython.display import display
+
+        display(self.picture(), raw=True, display_id=self.display_id)
+        self.displayed = self.pictured = True
 
     def refresh(self, version: int) -> None:
         """Replace the displayed picture if the data changed since (``version``: the data's now)."""
@@ -81,3 +97,39 @@ class StaticOutput:
         from IPython.display import update_display
 
         update_display(self.picture(), raw=True, display_id=self.display_id)
+
+
+def in_notebook_cell() -> bool:
+    """True on the main thread of a Jupyter kernel (a notebook cell, Voilà): where ``display()`` shows
+    something in the page. False in scripts, tests, a terminal IPython and background threads.
+
+    >>> in_notebook_cell()   # doctests run outside a kernel
+    False
+    """
+    if "IPython" not in sys.modules or threading.current_thread() is not threading.main_thread():
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def in_a_layout(widget: Any) -> bool:
+    """True when ``widget`` is a child of another live widget (a ``VBox``, ``Tab``, ...): the layout
+    shows it when it is displayed.
+
+    >>> import ipywidgets as widgets
+    >>> label = widgets.Label("x")
+    >>> in_a_layout(label)
+    False
+    >>> box = widgets.VBox([widgets.HTML("<b>run 1</b>"), label])
+    >>> in_a_layout(label)
+    True
+    """
+    from ipywidgets.widgets import widget as module
+
+    live: dict[str, Any] = getattr(module, "_instances", {})  # ipywidgets 8.1: model id -> live widget
+    return any(
+        child is widget for other in list(live.values()) if other is not widget
+        for child in getattr(other, "children", ()) or ()
+    )
