@@ -88,6 +88,11 @@ export default defineConfig({
       testMatch: /voila(\.[a-z]+)?\.spec\.ts$/,
       use: { baseURL: `http://127.0.0.1:${ports.voila}` }
     },
+    // the built documentation site (make docs), opened from disk offline
+    {
+      name: 'docs',
+      testMatch: /docs\.spec\.ts$/
+    },
     // benchmarks (make bench-browser), never part of the tests
     ...(process.env.LOSSPLOT_BENCH
       ? [{

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", ".venv-tf", "node_modules", "test-results", "playwright-report", "artifacts", ".pytest_cache",
-    "__pycache__", ".ipynb_checkpoints", "*.egg-info", "build", "dist",
+    "__pycache__", ".ipynb_checkpoints", "*.egg-info", "build", "dist", "_build",
 )
 ROOT_FLAG = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
