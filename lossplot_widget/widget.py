@@ -161,8 +161,15 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         """After every ``log()`` (also :meth:`Run.log`): draw when a frame is due; a pause waits here."""
         if not self._shown:
             self._show_on_first_use()
-        self._maybe_draw()
-        scope = self.loop_control.scope
+        # _maybe_draw, inlined: this runs after every log() call, mostly with nothing to do
+        now = time.monotonic()
+        ctl = self.loop_control
+        if now >= ctl.next_poll:  # the "peek" mechanism only (else +inf): read pending Stop/Pause clicks
+            ctl.poll(now)
+        frames = self._frames
+        if now >= frames.throttle.next_at or not frames.armed:
+            frames.poke(now)
+        scope = ctl.scope
         if scope is None or scope.paused:  # a new control scope begins, or Pause was clicked
             self.loop_control.checkpoint(self.flush)
 

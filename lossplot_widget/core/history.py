@@ -55,6 +55,9 @@ class History:
         self._last_step: int | None = None
         self._epoch = 0.0
         self.version = 0  # bumps on every append call
+        #: calls not spread into the series yet: (names, step, time, epoch, values, plain)
+        self._rows: list[tuple[tuple[str, ...], int, float, float, tuple[Any, ...], bool]] = []
+        self._keys: tuple[str, ...] = ()  # the names of the latest row (their series exist)
 
     # ------------------------------------------------------------------ state (read-only)
     @property
@@ -78,9 +81,19 @@ class History:
         return self._epoch
 
     # ------------------------------------------------------------------ writing
-    def append(self, values: Mapping[str, Any], step: int | None, epoch: float | None) -> int:
-        """Append already-validated ``values`` at ``step``; return the step used."""
+    def append(
+        self, values: Mapping[str, Any], step: int | None, epoch: float | None, plain: bool | None = None
+    ) -> int:
+        """Append already-validated ``values`` at ``step``; return the step used.
+
+        The call is kept as one row (its names, step, time, epoch and values) and spread into the series'
+        columns in batches (:meth:`commit`, any read): the cost of a call barely grows with its number of
+        values. ``plain`` says every value is a ``float`` (computed when ``None``): such rows are committed
+        as one 2-d array, the others (device values to read back) point by point.
+        """
         now = time.time()
+        if plain is None:
+            plain = all(type(v) is float for v in values.values())
         with self.lock:
             self.version += 1  # first: an interrupted call still reads as "something to draw"
             if self._t0 is None:
@@ -92,23 +105,57 @@ class History:
             self._last_step = step
             if epoch is not None:
                 self._epoch = epoch
-            t = now - self._t0
-            ep = self._epoch
-            series = self._series
-            for name, value in values.items():
-                s = series.get(name)
-                if s is None:
-                    s = series[name] = Series(name)
-                # Series.append, inlined (this loop is the hot path of log())
-                runs = s.epoch_runs
-                if not runs or runs[-1][1] != ep:
-                    runs.append((len(s), ep))
-                pending = s.pending
-                pending.append((step, value, t))
-                if len(pending) >= COMMIT_EVERY:
-                    with defer_interrupts():
+            keys = tuple(values)
+            if keys != self._keys:
+                self._new_keys(keys)
+            rows = self._rows
+            # one list.append: atomic, so a KeyboardInterrupt records the whole call or nothing of it
+            rows.append((self._keys, step, now - self._t0, self._epoch, tuple(values.values()), plain))
+            if len(rows) >= COMMIT_EVERY:  # no frame for a while (no view, a slow frame): commit here
+                with defer_interrupts():
+                    self._spread()
+                    for s in self._series.values():
                         s.commit()
             return step
+
+    def _new_keys(self, keys: tuple[str, ...]) -> None:
+        """The names of the coming rows (the caller holds the lock): their series exist from now on."""
+        series = self._series
+        for name in keys:
+            if name not in series:
+                series[name] = Series(name)
+        self._keys = keys
+
+    def _spread(self) -> None:
+        """Move the buffered rows into their series (the caller holds the lock and defers interrupts).
+
+        Consecutive plain rows with the same names become one 2-d float array (one column per series);
+        other rows go point by point to the series' buffers, read back at their commit.
+        """
+        rows = self._rows
+        if not rows:
+            return
+        self._rows = []
+        series = self._series
+        start, n = 0, len(rows)
+        while start < n:
+            keys, plain = rows[start][0], rows[start][5]
+            stop = start + 1
+            while stop < n and rows[stop][0] is keys and rows[stop][5] == plain:
+                stop += 1
+            group = rows[start:stop] if start or stop < n else rows
+            if plain:
+                steps = np.array([r[1] for r in group], dtype=np.int64)
+                times = np.array([r[2] for r in group], dtype=np.float32)
+                epochs = np.array([r[3] for r in group], dtype=np.float64)
+                table = np.array([r[4] for r in group], dtype=np.float64).reshape(len(group), len(keys))
+                for j, name in enumerate(keys):
+                    series[name].extend(steps, table[:, j], times, epochs)
+            else:
+                for _, step, t, ep, vals, _ in group:
+                    for name, value in zip(keys, vals):
+                        series[name].append(step, value, t, ep)
+            start = stop
 
     def advance_epoch(self) -> float:
         """Start the next epoch (what ``log_epoch`` does after logging); return it.
@@ -162,6 +209,7 @@ class History:
             if s is None:
                 s = self._series[name] = Series(name)
             with defer_interrupts():
+                self._spread()  # rows logged before come first
                 s.extend(steps, values, times, epochs)
             if len(steps):
                 self._next_step = max(self._next_step, int(steps.max()) + 1)
@@ -188,6 +236,7 @@ class History:
     def commit(self) -> None:
         """Move buffered points (and kept device values) into the numpy columns."""
         with self.lock, defer_interrupts():
+            self._spread()
             for s in self._series.values():
                 s.commit()
 
@@ -195,8 +244,9 @@ class History:
     def __getitem__(self, name: str) -> Series:
         with self.lock:
             s = self._series[name]
-            if s.pending:
+            if self._rows or s.pending:
                 with defer_interrupts():
+                    self._spread()
                     s.commit()
             return s
 
@@ -215,8 +265,11 @@ class History:
         return list(self._series)
 
     def counts(self) -> dict[str, int]:
-        """Points per metric, committed or not (cheap: no commit)."""
+        """Points per metric, committed or not (device values are not read back for this)."""
         with self.lock:
+            if self._rows:
+                with defer_interrupts():
+                    self._spread()
             return {name: len(s) for name, s in self._series.items()}
 
     def to_dict(self) -> HistoryDict:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .history import History
 from .tracing import not_traced
-from .values import coerce_epoch, coerce_step, merge_metrics, torch_tensor_type
+from .values import coerce_epoch, coerce_step, merge_checked, torch_tensor_type
 
 __all__ = [
     "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunOwner",
@@ -94,14 +94,14 @@ class Run:
         self, values: Mapping[str, object] | None, metrics: dict[str, object], step: int | None, epoch: float | None
     ) -> int:
         """Validate and append one call's values (no drawing); return the step used."""
-        clean = merge_metrics(values, metrics)
+        clean, plain = merge_checked(values, metrics)
         if step is not None:
             step = coerce_step(step)
         if epoch is not None:
             epoch = coerce_epoch(epoch)
         if self.status != RUNNING and self.status != FOLLOWED:
             self.reopen()
-        return self.history.append(clean, step, epoch)
+        return self.history.append(clean, step, epoch, plain)
 
     def record_epoch(self, values: Mapping[str, object] | None, metrics: dict[str, object]) -> None:
         h = self.history

@@ -28,15 +28,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 def not_traced(fn: F) -> F:
     """``fn``, run eagerly (never traced) when called from code ``torch.compile`` is tracing.
 
-    Outside tracing the cost is one dictionary lookup (torch not imported) or one
-    ``torch.compiler.is_compiling()`` call.
+    Outside tracing the cost is one dictionary lookup (torch not imported) or the read of the flag
+    ``torch.compiler.is_compiling()`` returns (``_is_compiling_flag``, a module attribute Dynamo holds True
+    while it traces), so every ``log()`` skips two calls into torch's code, cold after a training step;
+    a torch without that flag gets the call.
     """
     disabled: list[Callable[..., Any]] = []
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         torch = sys.modules.get("torch")
-        if torch is not None and torch.compiler.is_compiling():
+        # torch.compiler.is_compiling(), read from the flag it returns where torch has one (see the docstring)
+        if torch is not None and (
+            getattr(torch.compiler, "_is_compiling_flag", None) or (
+                not hasattr(torch.compiler, "_is_compiling_flag") and torch.compiler.is_compiling())
+        ):
             if not disabled:
                 disabled.append(torch.compiler.disable(fn, recursive=True))
             return disabled[0](*args, **kwargs)

@@ -19,7 +19,8 @@ import numpy as np
 from .readback import Unreadable, jax_array_type, keep_jax, keep_tensor, torch_tensor_type
 
 __all__ = [
-    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "jax_array_type", "merge_metrics", "torch_tensor_type",
+    "check_name", "coerce_epoch", "coerce_step", "coerce_value", "jax_array_type", "merge_checked", "merge_metrics",
+    "torch_tensor_type",
 ]
 
 _PREVIEW = 60
@@ -160,6 +161,17 @@ def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, obj
     >>> merge_metrics({"loss": 1}, {"acc": 0.5})
     {'loss': 1.0, 'acc': 0.5}
     """
+    return merge_checked(values, metrics)[0]
+
+
+def merge_checked(
+    values: Mapping[str, object] | None, metrics: Mapping[str, object]
+) -> tuple[Mapping[str, Any], bool]:
+    """:func:`merge_metrics`, and whether every value is a plain ``float`` (no device value to read back later).
+
+    >>> merge_checked(None, {"loss": 0.5}), merge_checked(None, {"loss": 1})
+    (({'loss': 0.5}, True), ({'loss': 1.0}, True))
+    """
     if values is not None:
         if not isinstance(values, Mapping):
             raise TypeError(f"log() takes a mapping of metric -> value, got {type(values).__name__}")
@@ -175,14 +187,25 @@ def merge_metrics(values: Mapping[str, object] | None, metrics: Mapping[str, obj
     for name, v in values.items():  # the hot path: one type check per metric
         if type(v) is not float or type(name) is not str or not name:
             return _coerce_all(values)
-    return values
+    return values, True
 
 
-def _coerce_all(values: Mapping[str, object]) -> dict[str, Any]:
-    clean = {check_name(n): coerce_value(n, x) for n, x in values.items()}
-    jax_cls = jax_array_type()
-    if jax_cls is not None:
-        held = [n for n, v in clean.items() if isinstance(v, jax_cls)]
-        if held:  # one device copy for all of them: a later donation or delete cannot reach what was logged
-            clean.update(zip(held, keep_jax([clean[n] for n in held])))
-    return clean
+def _coerce_all(values: Mapping[str, object]) -> tuple[dict[str, Any], bool]:
+    """The values coerced, and whether all of them are now floats (a CPU tensor is read at once: a float)."""
+    clean: dict[str, Any] = {}
+    plain = True
+    for n, x in values.items():  # a loss tensor among floats comes here: floats stay cheap
+        if type(n) is not str or not n:
+            check_name(n)
+        if type(x) is not float:
+            x = coerce_value(n, x)
+            if type(x) is not float:
+                plain = False
+        clean[n] = x
+    if not plain:
+        jax_cls = jax_array_type()
+        if jax_cls is not None:
+            held = [n for n, v in clean.items() if isinstance(v, jax_cls)]
+            if held:  # one device copy for all of them: a later donation or delete cannot reach what was logged
+                clean.update(zip(held, keep_jax([clean[n] for n in held])))
+    return clean, plain

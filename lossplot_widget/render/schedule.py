@@ -5,8 +5,11 @@
 (the history's change counter) with the version last drawn to know whether anything is new.
 
 - :meth:`FrameLoop.poke` is the hot path (every ``log()``): one comparison with the time the
-  next frame is due; otherwise a timer thread is armed once, so the last value is drawn even
-  when logging stops (the trailing flush, also for training in a background thread).
+  next frame is due; otherwise the process' one waker thread (:class:`Waker`) is asked, once, to
+  look again shortly after that time, so the last value is drawn even when logging stops (the
+  trailing frame, also for training in a background thread). While the loop keeps logging, its
+  own ``poke`` draws each frame and the waker only checks that it did: no thread is started per
+  frame and no frame is drawn off the loop's thread fighting it for the GIL.
 - :meth:`FrameLoop.flush` draws now (end of cell, ``close()``, ``with w:``).
 - A ``KeyboardInterrupt`` arriving mid-frame is raised right after it
   (:func:`~lossplot_widget.core.interrupts.defer_interrupts`); an exception in ``paint`` is kept in
@@ -25,6 +28,7 @@ changed series for later frames: the loop stays dirty and draws again when the n
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 import time
 import warnings
@@ -34,7 +38,7 @@ from collections.abc import Callable
 from ..core.interrupts import defer_interrupts
 from .throttle import Throttle
 
-__all__ = ["DRAWN", "NO_VIEW", "PARTIAL", "DrawWarning", "FrameLoop"]
+__all__ = ["DRAWN", "NO_VIEW", "PARTIAL", "DrawWarning", "FrameLoop", "Waker"]
 
 #: what ``paint`` returns: nothing to draw on / drawn / drawn, but some changes wait for later frames
 NO_VIEW, DRAWN, PARTIAL = 0, 1, 2
@@ -68,9 +72,10 @@ class FrameLoop:
         self._warned = False
         #: one frame at a time; re-entrant, so a control handler holding it (see :attr:`lock`) may draw
         self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
-        self._timer_lock = threading.Lock()
-        #: draw only on the timer thread, never inside ``poke`` (measured, see benchmarks/RESULTS.md section 3)
+        #: True while the waker will look at this loop (see :meth:`_on_timer`)
+        self.armed = False
+        self._frame_at = float("-inf")  # time.monotonic() of the latest frame
+        #: draw only on the waker thread, never inside ``poke`` (measured, see benchmarks/RESULTS.md section 3)
         self.background = False
         self._stopped = False  # at interpreter exit: no more frames off the main thread
         _LOOPS.add(self)
@@ -93,7 +98,7 @@ class FrameLoop:
         """Something changed at ``now`` (``time.monotonic()``): draw if a frame is due, else arm the timer."""
         if now >= self.throttle.next_at and not self.background:
             self.draw(blocking=False)
-        elif self._timer is None:
+        elif not self.armed:
             self._schedule(self.throttle.wait(now))
 
     def flush(self) -> None:
@@ -106,8 +111,8 @@ class FrameLoop:
         with defer_interrupts():
             if not self._lock.acquire(blocking=blocking):
                 return
-            if self._stopped and threading.current_thread() is not threading.main_thread():
-                self._lock.release()
+            if (self._stopped and threading.current_thread() is not threading.main_thread()) or sys.is_finalizing():
+                self._lock.release()  # (finalizing: a widget's __del__ at the very end of the process)
                 return
             try:
                 # the cost is this thread's CPU time: what drawing takes from the machine, not the time
@@ -120,7 +125,8 @@ class FrameLoop:
                 self.error = None  # a frame that did not fail clears the last error
                 more = result == PARTIAL
                 self.drawn_version = -1 if more else version
-                self.throttle.sent(time.monotonic(), time.thread_time() - start)
+                self._frame_at = time.monotonic()
+                self.throttle.sent(self._frame_at, time.thread_time() - start)
             except Exception as exc:  # drawing must never break the training loop
                 self.error = exc
                 if not self._warned:
@@ -133,28 +139,31 @@ class FrameLoop:
             self._schedule(self.throttle.wait(time.monotonic()))
 
     def _schedule(self, delay: float) -> None:
-        with self._timer_lock:
-            if self._timer is None and not self._stopped:
-                timer = threading.Timer(delay + 0.005, self._on_timer)
-                timer.daemon = True
-                self._timer = timer
-                timer.start()
+        if not self._stopped:
+            self.armed = True
+            _WAKER.arm(self, time.monotonic() + delay + self.grace())
+
+    def grace(self) -> float:
+        """How long after a frame is due the waker waits for the loop's own ``poke`` to draw it."""
+        return min(0.05, self.throttle.interval / 4)
 
     def _on_timer(self) -> None:
-        with self._timer_lock:
-            self._timer = None
-        if self.dirty:
-            if self.throttle.due(time.monotonic()):
-                self.draw(blocking=False)
-            if self.dirty:
-                self._schedule(max(self.throttle.wait(time.monotonic()), 0.01))
+        """The waker's look (on its thread): draw the trailing frame when the loop stopped drawing."""
+        self.armed = False
+        if self._stopped or not self.dirty:
+            return
+        now = time.monotonic()
+        due = self.throttle.next_at
+        # no frame since one was due: the loop stopped logging (or logs from a thread that is not drawing)
+        if (self.background or (now >= due and self._frame_at < due)) and self.throttle.due(now):
+            self.draw(blocking=False)
+        if self.dirty and not self.armed:
+            self._schedule(max(self.throttle.wait(time.monotonic()), 0.01))
 
     def cancel(self) -> None:
-        """Disarm the timer (a pending trailing frame is dropped; :meth:`flush` first to keep it)."""
-        with self._timer_lock:
-            timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
+        """Disarm the waker (a pending trailing frame is dropped; :meth:`flush` first to keep it)."""
+        self.armed = False
+        _WAKER.disarm(self)
 
     def stop(self, timeout: float = 2.0) -> None:
         """No more frames on the timer thread; wait up to ``timeout`` s for one in progress to end."""
@@ -164,6 +173,54 @@ class FrameLoop:
             self._lock.release()
 
 
+class Waker:
+    """One daemon thread for every frame loop of the process: calls ``loop._on_timer()`` at the times asked.
+
+    A ``threading.Timer`` per trailing frame started an OS thread about four times a second in every
+    training loop (and its frame, drawn on that thread while the loop kept logging, made the two threads
+    hand the GIL back and forth); this thread sleeps on a condition until the earliest time asked.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._due: dict[FrameLoop, float] = {}
+        self._thread: threading.Thread | None = None
+
+    def arm(self, loop: FrameLoop, at: float) -> None:
+        """Call ``loop._on_timer()`` at ``at`` (``time.monotonic()``), or earlier if already asked earlier."""
+        with self._cond:
+            old = self._due.get(loop)
+            if old is None or at < old:
+                self._due[loop] = at
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name="lossplot-frames", daemon=True)
+                    self._thread.start()
+                self._cond.notify()
+
+    def disarm(self, loop: FrameLoop) -> None:
+        with self._cond:
+            self._due.pop(loop, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    now = time.monotonic()
+                    ready = [loop for loop, at in self._due.items() if at <= now]
+                    if ready:
+                        for loop in ready:
+                            del self._due[loop]
+                        break
+                    wait = min(self._due.values(), default=now + 60.0) - now
+                    self._cond.wait(wait)
+            for loop in ready:
+                try:
+                    loop._on_timer()
+                except Exception:  # pragma: no cover - draw() keeps its own errors; never kill the waker
+                    pass
+
+
+_WAKER = Waker()
 _LOOPS: weakref.WeakSet[FrameLoop] = weakref.WeakSet()
 
 

@@ -180,6 +180,8 @@ class Panel:
             for side in ("start", "end")
         }
         self._marked: tuple[object, ...] | None = None  # what the marks above show
+        self._y_axis_state: tuple[object, ...] | None = None  # the y axis' scale, tick format and ticks
+        self._x_ticks: list[float] | None = None
         # bqplot's own hover toolbar (a second pan/zoom and a save icon) is off: the widget's toolbar
         # zooms x (see zoom.py) and its downloads save the history and the picture
         self.figure = bqplot.Figure(
@@ -280,7 +282,7 @@ class Panel:
             ):
                 with mark.hold_sync():  # one message per mark per frame
                     if rescale:
-                        mark.scales = scales
+                        _set_scales(mark, scales)
                     if restyle:
                         marks.restyle(mark, sf, smoothing)
                     wx, wy = narrow(x), narrow(y)
@@ -291,7 +293,8 @@ class Panel:
         for key, marks in self.series.items():
             if key not in shown:
                 marks.clear()
-        self.set_marks(references, [sf for sf in frames if sf.best is not None], scales["y"], _x_extent(frames, axes))
+        best = [sf for sf in frames if sf.best is not None]
+        self.set_marks(references, best, scales["y"], _x_extent(frames, axes) if best else (0.0, 1.0))
         legend = legend_html(frames, None if axes is None else axes.y)
         if self.legend.value != legend:
             self.legend.value = legend
@@ -302,28 +305,33 @@ class Panel:
         x_extent: tuple[float, float] = (0.0, 1.0),
     ) -> None:
         """Draw the reference lines and the best points, labelled (see :func:`label_sides`) inside ``x_extent``
-        (only when they, or the y scale, changed)."""
-        state = (tuple(references), tuple((sf.best, sf.color) for sf in best), y_scale, x_extent)
+        (only the marks whose content, or the y scale, changed: this runs every frame of every panel)."""
+        points = [(sf.best, css_color(sf.color)) for sf in best if sf.best is not None]
+        # the extent only decides which way labels grow: a growing x range changes nothing else here
+        sides = label_sides([b.x for b, _ in points], *x_extent) if points else []
+        state = (tuple(references), tuple(points), tuple(sides), y_scale)
         if state == self._marked:
             return
+        old = self._marked
         self._marked = state
-        values = np.array([r.value for r in references], dtype=float)
-        with self.ref_lines.hold_sync():
-            self.ref_lines.scales = {"x": self.ref_scale, "y": y_scale}
-            self.ref_lines.x = np.tile([0.0, 1.0], (len(values), 1))
-            self.ref_lines.y = np.repeat(values.reshape(-1, 1), 2, axis=1)
-        with self.ref_labels.hold_sync():
-            self.ref_labels.scales = {"x": self.ref_scale, "y": y_scale}
-            self.ref_labels.x = np.full(len(values), 0.99)
-            self.ref_labels.y = values
-            self.ref_labels.text = [r.label for r in references]
-        points = [(sf.best, css_color(sf.color)) for sf in best if sf.best is not None]
-        sides = label_sides([b.x for b, _ in points], *x_extent)
+        if old is None or old[0] != state[0] or old[3] is not y_scale:
+            values = np.array([r.value for r in references], dtype=float)
+            with self.ref_lines.hold_sync():
+                _set_scales(self.ref_lines, {"x": self.ref_scale, "y": y_scale})
+                self.ref_lines.x = np.tile([0.0, 1.0], (len(values), 1))
+                self.ref_lines.y = np.repeat(values.reshape(-1, 1), 2, axis=1)
+            with self.ref_labels.hold_sync():
+                _set_scales(self.ref_labels, {"x": self.ref_scale, "y": y_scale})
+                self.ref_labels.x = np.full(len(values), 0.99)
+                self.ref_labels.y = values
+                self.ref_labels.text = [r.label for r in references]
+        if old is not None and old[1:] == state[1:]:
+            return
         for mark, shown in ((self.best_dots, points), *(
             (label, [p for p, s in zip(points, sides) if s == side]) for side, label in self.best_labels.items()
         )):
             with mark.hold_sync():
-                mark.scales = {"x": self.x_scale, "y": y_scale}
+                _set_scales(mark, {"x": self.x_scale, "y": y_scale})
                 mark.x = np.array([b.x for b, _ in shown], dtype=float)
                 mark.y = np.array([b.y for b, _ in shown], dtype=float)
                 mark.colors = [c for _, c in shown] or ["black"]
@@ -339,12 +347,19 @@ class Panel:
             with scale.hold_sync():
                 scale.min, scale.max = lo, hi
         fmt = ".3~g" if yr is None or self.log_y else yr.tick_format
-        with self.y_axis.hold_sync():  # scale, format and ticks in one message (a mix drew NaN ticks)
-            self.y_axis.scale = scale  # an equal value sends nothing
-            self.y_axis.tick_format = fmt
-            # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
-            _set_ticks(self.y_axis, log_ticks(yr.lo, yr.hi) if self.log_y and yr is not None else [])
-        _set_ticks(self.x_axis, axes.x_ticks or [])
+        # bqplot labels every 1..9 multiple on a log axis spanning < 2 decades: the labels overlap
+        ticks = log_ticks(yr.lo, yr.hi) if self.log_y and yr is not None else []
+        y_state = (scale, fmt, ticks)
+        if y_state != self._y_axis_state:  # most frames: nothing to change, nothing to validate
+            self._y_axis_state = y_state
+            with self.y_axis.hold_sync():  # scale, format and ticks in one message (a mix drew NaN ticks)
+                self.y_axis.scale = scale  # an equal value sends nothing
+                self.y_axis.tick_format = fmt
+                _set_ticks(self.y_axis, ticks)
+        x_ticks = axes.x_ticks or []
+        if x_ticks != self._x_ticks:
+            self._x_ticks = x_ticks
+            _set_ticks(self.x_axis, x_ticks)
 
     def set_rules(self, xs: list[float]) -> None:
         """Draw the epoch boundaries at ``xs`` (one message, only when they changed)."""
@@ -363,6 +378,14 @@ def _x_extent(frames: Sequence[SeriesFrame], axes: PanelAxes | None) -> tuple[fl
         return axes.x_zoom
     ends = [float(f(a)) for sf in frames for a in (sf.x, sf.smooth_x) if len(a) for f in (np.nanmin, np.nanmax)]
     return (min(ends), max(ends)) if ends else (0.0, 1.0)
+
+
+def _set_scales(mark: Any, scales: dict[str, Any]) -> None:
+    """Give ``mark`` these scales, only when they differ: bqplot re-validates a mark's scales against all its
+    traits on every assignment, equal or not (the most expensive trait of a frame)."""
+    current = mark.scales
+    if current.keys() != scales.keys() or any(current[k] is not v for k, v in scales.items()):
+        mark.scales = scales
 
 
 def _set_ticks(axis: bqplot.Axis, ticks: list[float]) -> None:

@@ -180,7 +180,7 @@ def test_a_kept_copy_unreadable_at_frame_time_costs_only_its_own_point(recorder)
     w.widget
     for i in range(6):
         w.log(loss=jnp.asarray(float(i)))
-    w.history._series["loss"].pending[2][1].delete()  # the kept device copy itself becomes unreadable
+    w.history._rows[2][4][0].delete()  # the kept device copy itself (in the history's row buffer) becomes unreadable
     with pytest.warns(UnreadableValueWarning, match="'loss' at step 2 could not be read"):
         loss = logged(w, "loss")
     assert np.isnan(loss[2]) and loss[:2] + loss[3:] == [0.0, 1.0, 3.0, 4.0, 5.0]

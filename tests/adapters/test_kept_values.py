@@ -124,7 +124,7 @@ def test_device_copies_are_detached_and_keep_no_storage_alive(monkeypatch):
     big = torch.arange(1000.0, requires_grad=True) * 2
     w = LiveLossWidget()
     w.log(loss=big[7])  # a view into a 1000-element graph output
-    kept = w.history._series["loss"].pending[0][1]
+    kept = w.history._rows[0][4][0]  # the kept copy, in the history's row buffer until a frame commits it
     assert kept.shape == () and not kept.requires_grad and kept.grad_fn is None
     assert kept.untyped_storage().nbytes() == 4  # its own storage, not the big tensor's
     assert logged(w, "loss") == [14.0]
@@ -163,7 +163,7 @@ def test_a_device_value_unreadable_at_frame_time_costs_only_its_own_point(monkey
     w.widget
     for i in range(6):
         w.log(loss=torch.tensor(float(i)))
-    bad = w.history._series["loss"].pending[3][1]
+    bad = w.history._rows[3][4][0]  # its kept copy, in the history's row buffer
     real_stack = torch.stack
 
     def stack(tensors, *a, **k):  # reading that one tensor fails, as after a device fault

@@ -74,7 +74,7 @@ def test_cpu_tensors_are_read_at_log_time(monkeypatch):
     t = torch.tensor(1.5)
     w.log(loss=t, n=torch.tensor(3))
     assert reads == [1, 1]
-    stored = [v for _, v, _ in w.history._series["loss"].pending]
+    stored = [row[4][0] for row in w.history._rows]  # the row buffer: (names, step, time, epoch, values, plain)
     assert stored == [1.5] and type(stored[0]) is float
 
 
@@ -89,7 +89,7 @@ def test_requires_grad_is_detached_and_graph_freed(device_path, monkeypatch):
     loss = y.sum()
     del y
     w.log(loss=loss)
-    stored = w.history._series["loss"].pending[0][1]
+    stored = w.history._rows[0][4][0]
     if device_path:
         assert not stored.requires_grad and stored.grad_fn is None
     else:

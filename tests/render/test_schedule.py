@@ -32,6 +32,36 @@ def _loop(data: Data, interval: float = 0.2) -> FrameLoop:
     return FrameLoop(data.paint, lambda: data.version, interval=interval)
 
 
+def test_a_loop_that_keeps_logging_draws_its_own_frames_and_starts_no_thread_per_frame():
+    """The waker only checks that the loop drew: every frame is drawn by the logging thread (no GIL
+    hand-offs with a frame thread), and one waker thread serves every frame of every loop."""
+    threads: list[str] = []
+    version = [0]
+
+    def paint(final: bool) -> int:
+        threads.append(threading.current_thread().name)
+        return DRAWN
+
+    loops = [FrameLoop(paint, lambda: version[0], interval=0.05) for _ in range(3)]
+    before = {t.ident for t in threading.enumerate()}
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:  # a busy loop logging to three widgets, ~1 ms per step
+        version[0] += 1
+        for loop in loops:
+            loop.poke(time.monotonic())
+        t = time.perf_counter()
+        while time.perf_counter() - t < 0.001:
+            pass
+    started = [t for t in threading.enumerate() if t.ident not in before]
+    assert len(threads) >= 3 * 10  # ~20 frames per loop in 1 s at 0.05 s
+    assert set(threads) == {threading.current_thread().name}  # none drawn off the loop's thread
+    assert [t.name for t in started] in ([], ["lossplot-frames"])  # at most the one waker, not a thread per frame
+    deadline = time.monotonic() + 3  # logging stopped: the waker draws each loop's trailing frame
+    while any(loop.dirty for loop in loops) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(loop.dirty for loop in loops) and threads[-1] == "lossplot-frames"
+
+
 def test_poke_draws_when_due_and_not_again_within_the_interval():
     data = Data()
     loop = _loop(data, interval=60.0)
@@ -152,9 +182,9 @@ def test_stop_at_exit_waits_for_a_frame_in_progress_and_allows_no_more_off_the_m
     assert time.monotonic() - t0 >= 0.15 and painted == ["frame"]
     busy.join(5)
     version[0] += 1
-    loop.background = True  # frames only from the timer: none is armed any more...
+    loop.background = True  # frames only from the waker: it is not asked any more...
     loop.poke(time.monotonic())
-    assert loop._timer is None
+    assert not loop.armed
     other = threading.Thread(target=loop.draw, args=(True,), name="late")
     other.start()
     other.join(5)  # ...and no frame off the main thread
