@@ -20,6 +20,7 @@ os.environ.setdefault("BENCH_TRAIN_REPEATS", "7")
 import bench_budget  # noqa: E402
 import bench_frames  # noqa: E402
 import bench_log  # noqa: E402
+import bench_loop_cost  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_training  # noqa: E402
 from _common import machine  # noqa: E402
@@ -98,7 +99,7 @@ def main() -> None:
     print(desc, flush=True)
     sections, metrics = [], {}
     for name, mod in (("log", bench_log), ("frames", bench_frames), ("training", bench_training),
-                      ("memory", bench_memory), ("budget", bench_budget)):
+                      ("memory", bench_memory), ("budget", bench_budget), ("loop", bench_loop_cost)):
         text, m = mod.run()
         print("\n" + text + "\n", flush=True)
         sections.append(text)

@@ -72,7 +72,7 @@ class FrameLoop:
         self._warned = False
         #: one frame at a time; re-entrant, so a control handler holding it (see :attr:`lock`) may draw
         self._lock = threading.RLock()
-        #: True while the waker will look at this loop (see :meth:`_on_timer`)
+        #: True while the waker will look at this loop (see :meth:`wake`)
         self.armed = False
         self._frame_at = float("-inf")  # time.monotonic() of the latest frame
         #: draw only on the waker thread, never inside ``poke`` (measured, see benchmarks/RESULTS.md section 3)
@@ -147,7 +147,7 @@ class FrameLoop:
         """How long after a frame is due the waker waits for the loop's own ``poke`` to draw it."""
         return min(0.05, self.throttle.interval / 4)
 
-    def _on_timer(self) -> None:
+    def wake(self) -> None:
         """The waker's look (on its thread): draw the trailing frame when the loop stopped drawing."""
         self.armed = False
         if self._stopped or not self.dirty:
@@ -174,7 +174,7 @@ class FrameLoop:
 
 
 class Waker:
-    """One daemon thread for every frame loop of the process: calls ``loop._on_timer()`` at the times asked.
+    """One daemon thread for every frame loop of the process: calls ``loop.wake()`` at the times asked.
 
     A ``threading.Timer`` per trailing frame started an OS thread about four times a second in every
     training loop (and its frame, drawn on that thread while the loop kept logging, made the two threads
@@ -187,7 +187,7 @@ class Waker:
         self._thread: threading.Thread | None = None
 
     def arm(self, loop: FrameLoop, at: float) -> None:
-        """Call ``loop._on_timer()`` at ``at`` (``time.monotonic()``), or earlier if already asked earlier."""
+        """Call ``loop.wake()`` at ``at`` (``time.monotonic()``), or earlier if already asked earlier."""
         with self._cond:
             old = self._due.get(loop)
             if old is None or at < old:
@@ -215,7 +215,7 @@ class Waker:
                     self._cond.wait(wait)
             for loop in ready:
                 try:
-                    loop._on_timer()
+                    loop.wake()
                 except Exception:  # pragma: no cover - draw() keeps its own errors; never kill the waker
                     pass
 

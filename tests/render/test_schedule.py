@@ -54,7 +54,8 @@ def test_a_loop_that_keeps_logging_draws_its_own_frames_and_starts_no_thread_per
             pass
     started = [t for t in threading.enumerate() if t.ident not in before]
     assert len(threads) >= 3 * 10  # ~20 frames per loop in 1 s at 0.05 s
-    assert set(threads) == {threading.current_thread().name}  # none drawn off the loop's thread
+    # drawn by the loop's thread (the waker draws one only when the loop was late by its grace: a loaded machine)
+    assert threads.count(threading.current_thread().name) >= 0.8 * len(threads)
     assert [t.name for t in started] in ([], ["lossplot-frames"])  # at most the one waker, not a thread per frame
     deadline = time.monotonic() + 3  # logging stopped: the waker draws each loop's trailing frame
     while any(loop.dirty for loop in loops) and time.monotonic() < deadline:
