@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from lossplot_widget.core import history as history_mod
 from lossplot_widget.core.history import History
@@ -60,3 +61,59 @@ def test_stats_min_max_steps():
     st = h["loss"].stats()
     assert (st.min, st.min_step, st.max, st.max_step) == (1.0, 10, 9.0, 40)
     assert st.last == 2.0 and st.last_step == 50 and st.count == 6
+
+
+@pytest.mark.filterwarnings("ignore::lossplot_widget.core.readback.UnreadableValueWarning")
+def test_rows_of_calls_spread_into_exactly_the_points_a_point_by_point_history_would_hold(monkeypatch):
+    """A call is kept as one row and spread at commit (one 2-d array per run of plain rows with the same names):
+    the columns must equal a naive per-point record, whatever the mix of name sets, epochs, restarts, values
+    that are not plain floats, bulk loads between calls and commits at any moment."""
+    from lossplot_widget.core.readback import Unreadable
+
+    monkeypatch.setattr(history_mod, "COMMIT_EVERY", 13)
+    rng = np.random.default_rng(7)
+    h = History()
+    expect: dict[str, list[tuple[int, float, float]]] = {}  # name -> (step, value, epoch)
+    names = ["loss", "acc", "lr", "val_loss"]
+    step, epoch = 0, 0.0
+    for i in range(600):
+        r = rng.random()
+        if r < 0.02:  # a bulk load (from_csv, follow) between calls
+            n = int(rng.integers(1, 5))
+            steps = np.arange(step, step + n)
+            vals = rng.normal(size=n)
+            h.load("loss", steps, np.full(n, epoch), np.zeros(n), vals)
+            expect.setdefault("loss", []).extend(zip(steps.tolist(), vals.tolist(), [epoch] * n))
+            step += n
+            continue
+        if r < 0.04:
+            h.commit()  # a frame at any moment
+        if r < 0.07:
+            epoch += 1.0
+        keys = [k for k in names if rng.random() < 0.6] or ["loss"]
+        values: dict[str, object] = {k: float(rng.normal()) for k in keys}
+        if rng.random() < 0.05:
+            values[keys[0]] = Unreadable(RuntimeError("gone"))  # not plain: spread point by point, read as NaN
+        explicit = int(rng.integers(0, step + 1)) if rng.random() < 0.03 else None  # a restart
+        used = h.append(values, explicit, epoch if r < 0.07 else None)
+        assert used == (explicit if explicit is not None else step)
+        step = max(step, used + 1)
+        for k, v in values.items():
+            expect.setdefault(k, []).append((used, float(v), epoch))  # type: ignore[arg-type]
+        if rng.random() < 0.01:
+            assert h.counts() == {k: len(v) for k, v in expect.items() if k in h}
+    assert set(h.names) == set(expect)
+    for name, points in expect.items():
+        s = h[name]
+        np.testing.assert_array_equal(s.steps, [p[0] for p in points])
+        np.testing.assert_array_equal(s.values, [p[1] for p in points])  # NaN for the unreadable ones
+        np.testing.assert_array_equal(s.epochs, [p[2] for p in points])
+
+
+def test_a_call_is_one_row_so_an_interrupt_records_all_of_it_or_nothing():
+    h = History()
+    h.append({"loss": 1.0, "acc": 0.5}, None, None)
+    assert h.counts() == {"loss": 1, "acc": 1} and "acc" in h and h.names == ["loss", "acc"]
+    assert len(h._rows) == 0  # counts() spread the row
+    h.append({"loss": 0.9, "acc": 0.6, "lr": 0.1}, None, None)
+    assert len(h._rows) == 1 and "lr" in h  # a new name's series exists at once; its point is in the one row
