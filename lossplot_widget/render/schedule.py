@@ -185,10 +185,13 @@ class Waker:
         self._cond = threading.Condition(threading.Lock())
         self._due: dict[FrameLoop, float] = {}
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     def arm(self, loop: FrameLoop, at: float) -> None:
         """Call ``loop.wake()`` at ``at`` (``time.monotonic()``), or earlier if already asked earlier."""
         with self._cond:
+            if self._closed:
+                return
             old = self._due.get(loop)
             if old is None or at < old:
                 self._due[loop] = at
@@ -198,13 +201,30 @@ class Waker:
                 self._cond.notify()
 
     def disarm(self, loop: FrameLoop) -> None:
+        """Forget ``loop``'s wake-up. Never blocks for long: at the interpreter's final teardown (a widget's
+        ``__del__``) a daemon thread frozen while holding the lock must not hang the process."""
+        if self._cond.acquire(timeout=0.5):
+            try:
+                self._due.pop(loop, None)
+            finally:
+                self._cond.release()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """No more wake-ups: the thread ends (at interpreter exit, before daemon threads are frozen)."""
         with self._cond:
-            self._due.pop(loop, None)
+            self._closed = True
+            self._due.clear()
+            self._cond.notify()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 while True:
+                    if self._closed:
+                        return
                     now = time.monotonic()
                     ready = [loop for loop, at in self._due.items() if at <= now]
                     if ready:
@@ -232,3 +252,4 @@ def _stop_all() -> None:
     # gets up to 10 s (on a busy machine a long device read took more than 2 s and the process still aborted).
     for loop in list(_LOOPS):
         loop.stop(timeout=10.0)
+    _WAKER.close()

@@ -220,3 +220,72 @@ def test_a_script_that_ends_while_a_frame_reads_tensors_exits_cleanly():
     done = subprocess.run([sys.executable, "-c", SCRIPT_ENDING_MID_FRAME], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+SCRIPT_ENDING_WITH_A_PENDING_FRAME = """
+from lossplot_widget import LiveLossWidget
+ws = [LiveLossWidget(refresh_interval=0.05) for _ in range(3)]
+for i in range(3000):
+    for w in ws:
+        w.log(loss=1.0 / (i + 1))  # the waker is armed for each widget when the script ends
+print("logged")
+"""
+
+
+def test_scripts_ending_with_widgets_alive_exit_at_once_and_draw_nothing_at_teardown():
+    """The waker stops at exit: a widget's ``__del__`` during the final teardown once waited forever on a lock
+    held by the frozen waker thread (1 run in 3), and tried to draw (``DrawWarning: ... sys.meta_path is None``)."""
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", SCRIPT_ENDING_WITH_A_PENDING_FRAME], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.strip() == "logged", done.stderr[-2000:]
+        assert "Warning" not in done.stderr, done.stderr[-2000:]
+
+
+def test_cancel_never_waits_long_for_a_waker_frozen_holding_its_lock():
+    """At the interpreter's final teardown a daemon thread that re-takes a lock is frozen holding it; a widget's
+    ``__del__`` then cancels its frames: that must not hang the process (it did, once in three runs under load)."""
+    from lossplot_widget.render import schedule
+
+    loop = FrameLoop(lambda final: DRAWN, version=lambda: 1, interval=60.0)
+    loop.poke(time.monotonic())
+    loop.poke(time.monotonic())  # throttled: armed
+    assert loop.armed
+    held, release = threading.Event(), threading.Event()
+
+    def frozen() -> None:
+        with schedule._WAKER._cond:  # a frozen waker would hold this forever
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=frozen)
+    t.start()
+    assert held.wait(5)
+    t0 = time.monotonic()
+    loop.cancel()
+    assert time.monotonic() - t0 < 2.0 and not loop.armed
+    release.set()
+    t.join(5)
+
+
+def test_a_closed_waker_ends_its_thread_and_takes_no_more_wake_ups():
+    from lossplot_widget.render.schedule import Waker
+
+    waker, woken = Waker(), []
+
+    class Loop:
+        def wake(self) -> None:
+            woken.append(time.monotonic())
+
+    loop = Loop()
+    waker.arm(loop, time.monotonic() + 0.05)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 5
+    while not woken and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(woken) == 1
+    thread = waker._thread
+    waker.close()
+    assert thread is not None and not thread.is_alive()
+    waker.arm(loop, time.monotonic())  # type: ignore[arg-type]
+    time.sleep(0.2)
+    assert len(woken) == 1 and waker._thread is thread  # closed: nothing started, nothing woken
