@@ -32,6 +32,28 @@ class RecordingComm(BaseComm):
         cls.buffer_bytes = 0
 
 
+def make_step(d_in: int, hidden: int, batch: int) -> Any:
+    """One SGD step of a ``d_in``-``hidden``-``hidden``-1 MLP on a fixed batch (torch, seeded); returns the loss."""
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(d_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden), torch.nn.ReLU(),
+        torch.nn.Linear(hidden, 1),
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    x, y = torch.randn(batch, d_in), torch.randn(batch, 1)
+
+    def step() -> Any:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def install_recording_comm() -> None:
     """Make every widget created from now on talk to a :class:`RecordingComm`."""
     comm.create_comm = lambda *a, **k: RecordingComm(*a, **k)

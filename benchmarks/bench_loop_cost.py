@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import make_step
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STEPS = int(os.environ.get("BENCH_LOOP_STEPS", 4000))
@@ -67,27 +69,6 @@ def install_kernel_comm() -> None:
             SerializingComm.sent_bytes += sum(len(p) for p in parts)
 
     comm.create_comm = lambda *a, **k: SerializingComm(*a, **k)
-
-
-def make_step(d_in: int, hidden: int, batch: int):
-    import torch
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(d_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden), torch.nn.ReLU(),
-        torch.nn.Linear(hidden, 1),
-    )
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-    x, y = torch.randn(batch, d_in), torch.randn(batch, 1)
-
-    def step():
-        loss = torch.nn.functional.mse_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
 
 
 def loop_plain(step) -> None:

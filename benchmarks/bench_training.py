@@ -17,7 +17,7 @@ import random
 import time
 
 import numpy as np
-from _common import RecordingComm, install_recording_comm, median, table
+from _common import RecordingComm, install_recording_comm, make_step, median, table
 
 STEPS = int(os.environ.get("BENCH_TRAIN_STEPS", 3000))
 REPEATS = int(os.environ.get("BENCH_TRAIN_REPEATS", 5))
@@ -25,24 +25,7 @@ INTERVAL = 0.25
 
 
 def _model():
-    import torch
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 1)
-    )
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-    x = torch.randn(64, 32)
-    y = torch.randn(64, 1)
-
-    def step():
-        loss = torch.nn.functional.mse_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return make_step(32, 128, 64)  # a 32-128-128-1 MLP, batch 64
 
 
 # Each variant: setup (outside the timing, like displaying a widget in an earlier cell), then the

@@ -112,10 +112,7 @@ class History:
             # one list.append: atomic, so a KeyboardInterrupt records the whole call or nothing of it
             rows.append((self._keys, step, now - self._t0, self._epoch, tuple(values.values()), plain))
             if len(rows) >= COMMIT_EVERY:  # no frame for a while (no view, a slow frame): commit here
-                with defer_interrupts():
-                    self._spread()
-                    for s in self._series.values():
-                        s.commit()
+                self.commit()
             return step
 
     def _new_keys(self, keys: tuple[str, ...]) -> None:
@@ -265,7 +262,7 @@ class History:
         return list(self._series)
 
     def counts(self) -> dict[str, int]:
-        """Points per metric, committed or not (device values are not read back for this)."""
+        """Points per metric, committed or not."""
         with self.lock:
             if self._rows:
                 with defer_interrupts():
