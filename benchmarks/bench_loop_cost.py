@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import make_step
+from _common import install_kernel_comm, make_step
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,28 +47,6 @@ INTERVAL = 0.25
 MODELS = [("~0.2 ms step", 16, 32, 16), ("~1 ms step", 64, 256, 128)]
 if os.environ.get("BENCH_LOOP_MODELS"):  # e.g. "0" for the small step only
     MODELS = [MODELS[int(i)] for i in os.environ["BENCH_LOOP_MODELS"].split(",")]
-
-
-def install_kernel_comm() -> None:
-    """Every widget from now on talks to a comm that serializes its messages as a kernel's session does."""
-    import comm
-    from comm.base_comm import BaseComm
-    from jupyter_client.session import Session
-
-    session = Session(key=b"benchmark-key")
-
-    class SerializingComm(BaseComm):
-        sent_bytes = 0
-
-        def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None,
-                        **keys: Any) -> None:
-            content = dict(data=data or {}, comm_id=self.comm_id, **keys)
-            msg = session.msg(msg_type, content=content, metadata=metadata or {})
-            parts = session.serialize(msg)
-            parts.extend(memoryview(b).tobytes() for b in (buffers or []))
-            SerializingComm.sent_bytes += sum(len(p) for p in parts)
-
-    comm.create_comm = lambda *a, **k: SerializingComm(*a, **k)
 
 
 def loop_plain(step) -> None:

@@ -22,7 +22,7 @@ from .control import cells
 from .control.scope import LoopControl
 from .control.stop_pause import StopPauseMixin
 from .core.export import ExportMixin
-from .core.grouping import GroupsArg, normalize_groups
+from .core.grouping import GroupsArg, assign_panels, normalize_groups
 from .core.history import History
 from .core.keywords import check_keywords, keyword_names
 from .core.progress import Progress
@@ -34,9 +34,10 @@ from .follow.sink import HistorySink
 from .render import static
 from .render.budget import FrameBudget
 from .render.builder import FrameBuilder
-from .render.frame import Chooser, Frame, FrameOptions, SeriesKey
+from .render.frame import Chooser, Frame, FrameOptions, Section, SeriesKey
 from .render.options import DRAWING_OPTIONS, DrawingTraits
 from .render.schedule import DRAWN, NO_VIEW, PARTIAL, FrameLoop
+from .render.sections import plan
 from .view.downloads import Downloads
 from .view.output import StaticOutput, in_a_layout, in_notebook_cell
 from .view.plot import PlotView
@@ -255,6 +256,36 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         lines.setdefault(metric, {})[f"{value:.4g}" if label is None else label] = value
         self.references = lines
 
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The sections of panels: metrics named ``prefix/rest`` grouped by prefix (``grad_2.0_norm/layers.0.weight``
+        is in section ``grad_2.0_norm``), each with its size, whether it is open, its page and whether it is
+        overlaid. A section of more than 8 panels starts folded; see :meth:`open_section`.
+
+        >>> w = LiveLossWidget()
+        >>> w.log(loss=1.0, **{f"grad/w{i}": 0.1 for i in range(20)})
+        >>> [(s.name, s.panels, s.open) for s in w.sections]
+        [('grad', 20, False)]
+        """
+        names = dict.fromkeys(n for run in self._runs.snapshot() for n in run.history.names)
+        return plan(assign_panels(list(names), self._groups), self._options()).sections
+
+    def open_section(
+        self, name: str, open: bool = True, *, overlay: bool | None = None, page: int | None = None
+    ) -> None:
+        """Open section ``name`` (``open=False`` folds it), as a click on its header does; ``overlay=True`` draws
+        all its series in one panel, ``page`` (0-based) picks the page of 12 panels it shows.
+
+        >>> w = LiveLossWidget()
+        >>> w.log(loss=1.0, **{f"grad/w{i}": 0.1 for i in range(20)})
+        >>> w.open_section("grad", page=1)
+        >>> [(s.open, s.page, s.titles[0]) for s in w.sections]
+        [(True, 1, 'grad/w12')]
+        """
+        if self._view is None:
+            raise RuntimeError("the widget is closed: display it again first")
+        self._view.set_section(name, open, overlay=overlay, page=page)
+
     def _check_run(self, name: str) -> None:
         if name not in self._runs:
             raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
@@ -304,7 +335,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         if view is None:
             return self.frame_options(groups=self._groups, hidden=self._hidden)
         return self.frame_options(groups=self._groups, hidden=self._hidden, x_ranges=view.zoom.ranges(),
-                                  collapsed=view.collapsed)
+                                  collapsed=view.collapsed, sections=dict(view.sections), pages=dict(view.pages),
+                                  overlays=view.overlays)
 
     def _paint(self, final: bool) -> int:
         """One frame; unless ``final``, the byte budget picks the changed series it refreshes."""

@@ -32,6 +32,16 @@ def panel_of(name: str) -> str:
     return name
 
 
+def section_of(title: str) -> str:
+    """The section of panel ``title``: its prefix before the first ``/`` (``""``: the main section).
+
+    >>> section_of("grad_2.0_norm/layers.0.weight"), section_of("loss"), section_of(panel_of("val/acc"))
+    ('grad_2.0_norm', '', '')
+    """
+    head, sep, rest = title.partition("/")
+    return head if sep and head and rest else ""
+
+
 def is_validation(name: str) -> bool:
     """True for ``val_*``-like names (drawn dashed beside their training twin).
 

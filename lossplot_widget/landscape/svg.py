@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from ..render.palette import viridis
 from .contours import contour_levels, contour_lines
 from .slices import Slice
 from .view import PATH_COLOR, TRAIN_COLOR, VAL_COLOR, axis_labels, color_values, title_of
@@ -27,26 +28,6 @@ __all__ = ["nice_ticks", "slice_to_svg", "viridis"]
 
 W, H = 460, 380
 LEFT, RIGHT, TOP, BOTTOM = 62, 84, 40, 48
-#: viridis at 0, 1/8, ..., 1 (matplotlib's table), interpolated linearly
-_VIRIDIS = np.array([
-    [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-    [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
-], dtype=float)
-
-
-def viridis(t: np.ndarray) -> list[str]:
-    """CSS colours for values in [0, 1] (NaN -> light grey)."""
-    t = np.asarray(t, dtype=float).ravel()
-    out = []
-    for v in t:
-        if not np.isfinite(v):
-            out.append("#dddddd")
-            continue
-        pos = min(max(v, 0.0), 1.0) * (len(_VIRIDIS) - 1)
-        i = min(int(pos), len(_VIRIDIS) - 2)
-        r, g, b = _VIRIDIS[i] + (pos - i) * (_VIRIDIS[i + 1] - _VIRIDIS[i])
-        out.append(f"#{int(r):02x}{int(g):02x}{int(b):02x}")
-    return out
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:

@@ -15,13 +15,13 @@ grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 
 import numpy as np
 
 from ..core.epochs import epoch_step_bounds, fractional_epochs, shared_epoch_boundaries
-from ..core.grouping import assign_panels, is_validation, panel_matcher, panel_title
+from ..core.grouping import assign_panels, is_validation
 from ..core.history import History, Series, Stats
 from ..core.progress import ProgressState
 from ..core.run_summary import summarize
@@ -35,6 +35,7 @@ from .frame import (
     Frame,
     FrameOptions,
     Reference,
+    Section,
     SeriesFrame,
     SeriesKey,
     XAt,
@@ -42,6 +43,7 @@ from .frame import (
 from .marks import best_point, panel_references
 from .pyramid import MinMaxPyramid
 from .runstyle import style_panels
+from .sections import plan
 from .tracks import SeriesTrack, position_bound
 
 __all__ = ["FrameBuilder"]
@@ -52,9 +54,13 @@ __all__ = ["FrameBuilder"]
 #: too) is part of a series frame's signature, so changing it rebuilds the series.
 _NOT_PER_SERIES = frozenset(
     {"smoothing", "smooth_by_steps", "ignore_outliers", "groups", "x_ranges", "hidden", "panel_filter", "collapsed",
-     "references"}
+     "references", "sections", "pages", "overlays"}
 )
 _SERIES_OPTIONS = tuple(f.name for f in fields(FrameOptions) if f.name not in _NOT_PER_SERIES)
+#: an overlay panel draws about this many full lines' worth of points in all, and at least
+#: ``MIN_OVERLAY_POINTS`` per series (see :mod:`~lossplot_widget.render.sections`)
+OVERLAY_LINES = 8
+MIN_OVERLAY_POINTS = 32
 #: what a panel's axes depend on besides its series frames, its own x range and its reference lines
 _AXES_OPTIONS = (*_SERIES_OPTIONS, "ignore_outliers")
 
@@ -82,6 +88,8 @@ class FrameBuilder:
         self._tracks: dict[tuple[Run, str], SeriesTrack] = {}
         self._last: dict[tuple[Run, str], tuple[tuple[object, ...], SeriesFrame]] = {}
         self._weights: dict[SeriesKey, float] = {}  # this frame's EMA weight per series
+        self._titles: dict[SeriesKey, str] = {}  # this frame's panel of each drawn series
+        self._limits: dict[str, int] = {}  # this frame's points per series of each overlay panel
         #: per panel: the options and series frames its axes were computed from, and the axes
         self._panel_axes: dict[str, tuple[tuple[object, ...], list[SeriesFrame], PanelAxes]] = {}
 
@@ -114,13 +122,15 @@ class FrameBuilder:
                     run_stats[name] = stats[(run.name, name)] = h[name].stats()
                     names.setdefault(name)
             summaries.append(summarize(run, run_stats, run.name in options.hidden))
-        match, filter_valid = panel_matcher(options.panel_filter)
         layout = assign_panels(list(names), options.groups)
-        shown = {t: m for t, m in layout.items() if match(t, m) and t not in options.collapsed}
+        shows = plan(layout, options)
+        shown = shows.shown
         by_name = {r.name: r for r in runs}
-        # the series drawn, in panel order (the budget's order for ties)
-        wanted = [(r.name, m) for ms in shown.values() for r in runs if r.name not in options.hidden for m in ms
-                  if (r.name, m) in stats]
+        # the series drawn, in panel order (the budget's order for ties), and the panel each is drawn in
+        self._titles = {(r.name, m): t for t, ms in shown.items() for r in runs if r.name not in options.hidden
+                        for m in ms if (r.name, m) in stats}
+        wanted = list(self._titles)
+        self._limits = self._overlay_limits(shows.sections, shown, options)
         self._weights = self._smoothing_weights(by_name, shown, options)
         build, deferred = self._choose(by_name, wanted, options, choose)
         drawn: dict[SeriesKey, SeriesFrame] = {}
@@ -149,9 +159,23 @@ class FrameBuilder:
         axes = {t: self._axes(t, series, options, references.get(t, [])) for t, series in panels.items()}
         rules = shared_epoch_boundaries([r.history for r in runs if r.name not in options.hidden], options.x_axis)
         return Frame(axes=axes, panels=panels, options=options, stats=stats, runs=summaries, comparing=comparing,
-                     layout=list(layout), deferred=deferred, filter_valid=filter_valid,
-                     filtered=frozenset(layout) - set(shown) - options.collapsed, epoch_rules=rules,
-                     progress=progress, notes=(*notes, *skipped), references=references)
+                     layout=list(layout), deferred=deferred, filter_valid=shows.filter_valid,
+                     filtered=shows.filtered, epoch_rules=rules, progress=progress, notes=(*notes, *skipped),
+                     references=references, main=shows.main, sections=shows.sections)
+
+    @staticmethod
+    def _overlay_limits(
+        sections: Sequence[Section], shown: Mapping[str, list[str]], options: FrameOptions
+    ) -> dict[str, int]:
+        """Per overlay panel, the points per series: the panel draws about ``OVERLAY_LINES`` full lines' worth
+        in all, at least ``MIN_OVERLAY_POINTS`` per series (one line each, no hover readout)."""
+        limits = {}
+        for section in sections:
+            for title in section.titles if section.overlay else ():
+                n = max(1, len(shown.get(title, ())))
+                share = OVERLAY_LINES * options.max_points // n
+                limits[title] = max(MIN_OVERLAY_POINTS, min(options.max_points, share))
+        return limits
 
     @staticmethod
     def _smoothing_weights(
@@ -203,11 +227,12 @@ class FrameBuilder:
             run = by_name[key[0]]
             s = run.history[key[1]]
             last = self._last.get((run, key[1]))
-            if last is not None and last[0] == self._signature(run, s, options, self._weights.get(key, 0.0)):
+            if last is not None and last[0] == self._signature(run, s, options, key):
                 continue
             n = len(s)
+            limit = self._limits.get(self._titles[key])
             points = last[1].points if last is not None else (
-                2 * min(n, options.max_points) + min(n, options.readout_points))
+                2 * min(n, options.max_points) + min(n, options.readout_points) if limit is None else min(n, limit))
             changed.append((key, WIRE_BYTES_PER_POINT * points))
         if choose is None or not changed:
             return {k for k, _ in changed}, 0
@@ -244,12 +269,12 @@ class FrameBuilder:
             return position_bound(step_at, size, float(first), right=False), size
         return 0, size
 
-    @staticmethod
-    def _signature(run: Run, s: Series, options: FrameOptions, weight: float) -> tuple[object, ...]:
+    def _signature(self, run: Run, s: Series, options: FrameOptions, key: SeriesKey) -> tuple[object, ...]:
         """Everything a series' frame depends on: equal signatures, equal frames."""
+        title = self._titles[key]
         return (
-            s.version, len(s), weight, *(getattr(options, name) for name in _SERIES_OPTIONS),
-            options.x_ranges.get(panel_title(s.name, options.groups)),
+            s.version, len(s), self._weights.get(key, 0.0), title, self._limits.get(title),
+            *(getattr(options, name) for name in _SERIES_OPTIONS), options.x_ranges.get(title),
             run.history.next_step if options.window is not None else None,
             run.history.version if options.x_axis == "epoch" else None,
         )
@@ -257,10 +282,11 @@ class FrameBuilder:
     def _series_frame(
         self, run: Run, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
     ) -> SeriesFrame:
-        title = panel_title(s.name, options.groups)
+        title = self._titles[(run.name, s.name)]
+        limit = self._limits.get(title)  # an overlay panel: one lean line per series
         key = (run, s.name)
         weight = self._weights.get((run.name, s.name), float(options.smoothing))
-        signature = self._signature(run, s, options, weight)  # under the lock: what the arrays below are made of
+        signature = self._signature(run, s, options, (run.name, s.name))  # under the lock: what the arrays show
         track = self._tracks.get(key)
         if track is None:
             track = self._tracks[key] = SeriesTrack()
@@ -296,11 +322,16 @@ class FrameBuilder:
             return x_at(idx), y
 
         smooth = None if weight <= 0 else (track.raw if track.constant else track.smooth)
-        # the faint raw line under a smoothed one: a min/max pair per two columns is enough
-        dx, dy = line(track.raw, options.max_points if smooth is None else max(16, options.max_points // 2))
-        sx, sy = line(smooth, options.max_points)
-        # the hover readout: evenly spaced points of the line drawn at full opacity (no third select)
-        rx, ry = _subsample(*((sx, sy) if smooth is not None else (dx, dy)), options.readout_points)
+        if limit is not None:  # overlay: the line drawn at full opacity only, ``limit`` points, no readout
+            dx, dy = line(track.raw if smooth is None else None, limit)
+            sx, sy = line(smooth, limit)
+            rx = ry = np.empty(0)
+        else:
+            # the faint raw line under a smoothed one: a min/max pair per two columns is enough
+            dx, dy = line(track.raw, options.max_points if smooth is None else max(16, options.max_points // 2))
+            sx, sy = line(smooth, options.max_points)
+            # the hover readout: evenly spaced points of the line drawn at full opacity (no third select)
+            rx, ry = _subsample(*((sx, sy) if smooth is not None else (dx, dy)), options.readout_points)
         hidden = track.raw.nonpositive if log else 0
         sf = SeriesFrame(s.name, dx, dy, sx, sy, rx, ry, hidden, len(s), track.huge, run=run.name,
                          best=best_point(s, options, bounds) if options.mark_best and is_validation(s.name) else None)

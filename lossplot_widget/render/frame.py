@@ -18,7 +18,7 @@ from .axes import PanelAxes
 
 __all__ = [
     "DEFAULT_MAX_POINTS", "DRAW_LIMIT", "NOMINAL_PLOT_WIDTH", "WIRE_BYTES_PER_POINT", "X_AXES", "X_LABELS",
-    "BestPoint", "Chooser", "Frame", "FrameOptions", "Reference", "SeriesFrame", "SeriesKey", "XAt",
+    "BestPoint", "Chooser", "Frame", "FrameOptions", "Reference", "Section", "SeriesFrame", "SeriesKey", "XAt",
 ]
 
 #: ``(run name, metric)``
@@ -68,6 +68,13 @@ class FrameOptions:
     panel_filter: str = ""
     #: panels folded away by the user: not built, nothing sent
     collapsed: frozenset[str] = frozenset()
+    #: sections (panel title prefixes, see :mod:`~lossplot_widget.render.sections`) the person opened (True) or
+    #: folded (False); the others are open when small
+    sections: Mapping[str, bool] = field(default_factory=dict)
+    #: the page shown of each open section (0-based)
+    pages: Mapping[str, int] = field(default_factory=dict)
+    #: sections drawn as one panel holding all their series
+    overlays: frozenset[str] = frozenset()
     #: labelled horizontal lines, ``{metric or panel title: {label: value}}`` (chance level, a target)
     references: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     #: mark each validation series' best point (its min, or max for accuracy-like names: the run table's best)
@@ -89,6 +96,27 @@ class Reference:
 
     value: float
     label: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section's state in a frame (see :mod:`~lossplot_widget.render.sections`): its size, whether it is
+    open, which page, what it shows."""
+
+    name: str
+    #: panels in the section, and metrics in them
+    panels: int
+    metrics: int
+    open: bool
+    #: all its series in one panel (:func:`overlay_title`)
+    overlay: bool
+    #: panels the filter matches (all of them without a filter)
+    matched: int
+    #: the page shown (0-based; clamped to the pages there are) and how many pages there are
+    page: int
+    pages: int
+    #: the panel titles this section shows now (its page, or its overlay panel); folded: none
+    titles: tuple[str, ...]
 
 
 @dataclass
@@ -166,6 +194,10 @@ class Frame:
     notes: tuple[str, ...] = ()
     #: per drawn panel, the reference lines it draws (those <= 0 are left out on log y, with a note)
     references: dict[str, list[Reference]] = field(default_factory=dict)
+    #: the panel titles of the main section (no prefix), in order, drawn or not
+    main: tuple[str, ...] = ()
+    #: the sections (panel title prefixes) in order: folded, paged or overlaid
+    sections: tuple[Section, ...] = ()
 
     @property
     def x_label(self) -> str:

@@ -9,7 +9,9 @@ and in the static picture, the fallback hex colours are used.
 
 from __future__ import annotations
 
-__all__ = ["PALETTE", "RAW_FAINT", "REFERENCE_COLOR", "css_color", "hex_color"]
+import numpy as np
+
+__all__ = ["PALETTE", "RAW_FAINT", "REFERENCE_COLOR", "css_color", "hex_color", "viridis"]
 
 #: (JupyterLab CSS variable or None, hex colour used outside JupyterLab and in the static SVG)
 PALETTE: tuple[tuple[str | None, str], ...] = (
@@ -38,3 +40,25 @@ def css_color(index: int) -> str:
     """The ``index``-th series colour for the browser: a theme variable with its hex fallback."""
     var, fallback = PALETTE[index % len(PALETTE)]
     return fallback if var is None else f"var({var}, {fallback})"
+
+
+#: viridis at 0, 1/8, ..., 1 (matplotlib's table), interpolated linearly
+_VIRIDIS = np.array([
+    [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
+    [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+], dtype=float)
+
+
+def viridis(t: np.ndarray) -> list[str]:
+    """CSS colours for values in [0, 1] (NaN -> light grey)."""
+    t = np.asarray(t, dtype=float).ravel()
+    out = []
+    for v in t:
+        if not np.isfinite(v):
+            out.append("#dddddd")
+            continue
+        pos = min(max(v, 0.0), 1.0) * (len(_VIRIDIS) - 1)
+        i = min(int(pos), len(_VIRIDIS) - 2)
+        r, g, b = _VIRIDIS[i] + (pos - i) * (_VIRIDIS[i + 1] - _VIRIDIS[i])
+        out.append(f"#{int(r):02x}{int(g):02x}{int(b):02x}")
+    return out

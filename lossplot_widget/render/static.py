@@ -16,14 +16,16 @@ True
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from xml.sax.saxutils import escape
 
 import numpy as np
 
 from .axes import PanelAxes, log_ticks, nice_ticks, panel_axes
-from .frame import Frame, Reference, SeriesFrame
+from .frame import Frame, Reference, Section, SeriesFrame
 from .marks import label_sides
 from .palette import RAW_FAINT, REFERENCE_COLOR, hex_color
+from .sections import OVERLAY_SUFFIX, PAGE_SIZE, top_by_last
 
 __all__ = ["frame_to_svg"]
 
@@ -224,6 +226,16 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, k: int) -> list[
     return out
 
 
+def _section_caption(s: Section) -> str:
+    size = f"{s.panels} panels" + ("" if s.metrics == s.panels else f", {s.metrics} metrics")
+    if not s.open:
+        return f"{s.name}: {size} (folded)"
+    if s.overlay:
+        return f"{s.name}: {size}, drawn in one panel"
+    first = s.page * PAGE_SIZE + 1
+    return f"{s.name}: {size}; panels {first}–{min(s.matched, first + PAGE_SIZE - 1)} of {s.matched} drawn"
+
+
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -234,16 +246,26 @@ def frame_to_svg(frame: Frame) -> str:
     panels = list(frame.panels.items())
     width = W * max(1, len(panels))
     hidden = {r.name for r in frame.runs if r.hidden}
+    overlaid = {t for s in frame.sections if s.overlay for t in s.titles}
+    # the last values of the series drawn one per panel; sections are named with their size (the picture stays
+    # bounded with hundreds of metrics: the CSV holds every point)
+    drawn = {sf.key for title, series in panels if title not in overlaid for sf in series}
     captions = [
         f"{f'{run} · ' if frame.comparing else ''}{name}: last {st.last:.6g} at step {st.last_step}"
-        for (run, name), st in frame.stats.items() if st.count and run not in hidden
+        for (run, name), st in frame.stats.items() if st.count and run not in hidden and (run, name) in drawn
     ]
+    captions += [_section_caption(s) for s in frame.sections]
     height = H + 16 * len(captions) + 8
     body = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lossplot-static" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
             f'<rect width="{width}" height="{height}" fill="white"/>']
     for k, (title, series) in enumerate(panels):
-        body += _panel(title, series, frame, k)
+        if title in overlaid:  # its legend names the few highest lines, as the live view's
+            top = {id(sf) for sf in top_by_last(series)}
+            shown = [replace(sf, show_legend=sf.show_legend and id(sf) in top) for sf in series]
+            body += _panel(f"{title.removesuffix(OVERLAY_SUFFIX)} · all {len(series)}", shown, frame, k)
+        else:
+            body += _panel(title, series, frame, k)
     for i, text in enumerate(captions):
         body.append(f'<text x="8" y="{H + 14 + 16 * i}" font-size="11">{escape(text)}</text>')
     body.append("</svg>")

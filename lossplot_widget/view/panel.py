@@ -91,9 +91,10 @@ _LEGEND_STYLE = (
 _ITEM_STYLE = "display: inline-flex; align-items: center; gap: 4px; max-width: 260px; white-space: nowrap"
 
 
-def legend_html(series: Sequence[SeriesFrame], y: YRange | None = None) -> str:
+def legend_html(series: Sequence[SeriesFrame], y: YRange | None = None, colors: Sequence[str] | None = None) -> str:
     """The panel's legend as HTML (a swatch in the line's colour and dash, then its name), and a
     "y clipped" mark when the y range leaves points out; ``""`` when there is nothing to say.
+    ``colors``: the swatches' CSS colours (default: each series' palette colour).
 
     >>> from lossplot_widget.render.frame import SeriesFrame
     >>> e = np.empty(0)
@@ -102,16 +103,17 @@ def legend_html(series: Sequence[SeriesFrame], y: YRange | None = None) -> str:
     True
     """
     items = []
-    for sf in series:
+    for i, sf in enumerate(series):
         if sf.legend is None or not sf.show_legend:
             continue
+        color = css_color(sf.color) if colors is None else colors[i]
         dash = _DASHES.get(sf.style)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         name = html.escape(sf.legend)
         items.append(
             f'<span class="lossplot-legend-item" title="{name}" style="{_ITEM_STYLE}">'
             f'<svg width="20" height="8" aria-hidden="true"><line x1="0" y1="4" x2="20" y2="4" '
-            f'style="stroke: {css_color(sf.color)}" stroke-width="2"{dash_attr}/></svg>'
+            f'style="stroke: {color}" stroke-width="2"{dash_attr}/></svg>'
             f'<span style="overflow: hidden; text-overflow: ellipsis">{name}</span></span>'
         )
     if y is not None and y.clipped:
@@ -135,9 +137,11 @@ class Panel:
     """
 
     def __init__(
-        self, title: str, x_label: str, height: str, on_toggle: Callable[[str], None] = lambda title: None
+        self, title: str, x_label: str, height: str, on_toggle: Callable[[str], None] = lambda title: None,
+        label: str | None = None,
     ) -> None:
         self.title = title
+        self.label = title if label is None else label  # the header's text
         self.x_scale = bqplot.LinearScale()
         self.lin_scale = bqplot.LinearScale()
         self.log_scale = bqplot.LogScale()
@@ -190,7 +194,8 @@ class Panel:
             layout=widgets.Layout(width="100%", height=height),
         )
         self.header = widgets.Button(
-            description=f"\u25be {title}", tooltip=f"fold the {title} panel away (nothing is sent while folded)",
+            description=f"\u25be {self.label}",
+            tooltip=f"fold the {self.label} panel away (nothing is sent while folded)",
             layout=widgets.Layout(width="auto", max_width="100%", height="26px", flex="0 1 auto"),
             style={"button_color": "transparent", "font_weight": "bold"}, _dom_classes=["lossplot-panel-title"],
         )
@@ -213,9 +218,9 @@ class Panel:
             return
         self.figure.layout.display = "none" if collapsed else None
         arrow, verb = ("\u25b8", "show") if collapsed else ("\u25be", "fold away")
-        self.header.description = f"{arrow} {self.title}"
+        self.header.description = f"{arrow} {self.label}"
         note = "" if collapsed else " (nothing is sent while folded)"
-        self.header.tooltip = f"{verb} the {self.title} panel{note}"
+        self.header.tooltip = f"{verb} the {self.label} panel{note}"
 
     def set_filtered(self, filtered: bool) -> None:
         """Hide the whole panel (the filter box does not match it) or show it."""

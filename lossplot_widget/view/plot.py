@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from ..render.frame import Frame, FrameOptions, SeriesKey
+from ..render.sections import OVERLAY_SUFFIX
 from .closing import close_tree, walk
 from .control_bar import ControlBar
 from .downloads import Downloads
+from .overlay import OverlayPanel
 from .panel import Panel
 from .progress_bar import ProgressBar
 from .run_table import RunTable
+from .sections import SectionHeader
 from .summary import render_notes, render_summary
 from .zoom import ZoomCallback, ZoomControl
 
@@ -39,8 +42,11 @@ class PlotView:
     """Widgets for one display of a :class:`~lossplot_widget.widget.LiveLossWidget`.
 
     The view keeps what a person did to this display and nothing else: the zoom (in the x scales,
-    :meth:`~.zoom.ZoomControl.ranges`) and the folded panels (:attr:`collapsed`); the widget reads both
-    when it builds a frame. The toolbar controls that mirror a drawing option are :attr:`option_controls`.
+    :meth:`~.zoom.ZoomControl.ranges`), the folded panels (:attr:`collapsed`) and, per section of panels
+    (see :mod:`~lossplot_widget.render.sections`), whether it was opened or folded (:attr:`sections`), its page
+    (:attr:`pages`) and whether it is overlaid (:attr:`overlays`); the widget reads them when it builds a frame.
+    Only the panels a frame shows exist: a panel that leaves a section's page is closed. The toolbar controls
+    that mirror a drawing option are :attr:`option_controls`.
 
     Parameters
     ----------
@@ -97,6 +103,13 @@ class PlotView:
         self._on_change = on_change
         #: titles of the panels folded away (their series are not built or sent)
         self.collapsed: frozenset[str] = frozenset(options.collapsed)
+        #: sections opened (True) or folded (False) by the person; the page shown of each; the overlaid ones
+        self.sections: dict[str, bool] = dict(options.sections)
+        self.pages: dict[str, int] = dict(options.pages)
+        self.overlays: frozenset[str] = frozenset(options.overlays)
+        self.headers: dict[str, SectionHeader] = {}
+        self._shown_sections: dict[str, bool] = {}  # each section's open state in the last frame
+        self._order: list[widgets.Widget] = []  # the panel box's children, as last assigned
         self.notes = widgets.HTML(TOOLBAR_CSS)  # the toolbar's style sheet rides with the notes (no extra widget)
         self.summary = widgets.HTML()
         self.run_table = RunTable(on_run_visible)  # shown while runs are compared
@@ -136,25 +149,19 @@ class PlotView:
         """
         options = frame.options
         notes: Sequence[str] = frame.notes
-        new_panel = False
         sent: dict[SeriesKey, int] = {}
+        self._close_unseen(frame)
+        overlaid = {t for s in frame.sections if s.overlay for t in s.titles}
         for title, series in frame.panels.items():
             panel = self.panels.get(title)
             if panel is None:
-                panel = self.panels[title] = Panel(title, frame.x_label, self.height, self.toggle_panel)
-                panel.set_collapsed(title in self.collapsed)
-                self.zoom.attach(title, panel)
-                self._route(walk(panel.box, self.zoom.interactions[title]))
-                new_panel = True
+                panel = self.panels[title] = self._new_panel(title, frame.x_label, title in overlaid)
             panel.set_log(options.log_y)
             sent.update(panel.apply(series, options.smoothing > 0, frame.x_label, frame.axes.get(title),
                                     frame.references.get(title, [])))
         for title, panel in self.panels.items():
             panel.set_filtered(title in frame.filtered)
-        if new_panel:
-            order = {t: i for i, t in enumerate(frame.layout)}
-            ordered = sorted(self.panels.values(), key=lambda p: order.get(p.title, len(order)))
-            self.panel_box.children = [p.box for p in ordered]
+        self._arrange(frame)
         if not frame.filter_valid:
             notes = [*notes, f"the filter {html.escape(options.panel_filter)!r} is not a regular expression: "
                      "panels are matched by its text"]
@@ -173,6 +180,77 @@ class PlotView:
         self.progress.show(frame.progress)
         return sent
 
+    def _new_panel(self, title: str, x_label: str, overlay: bool) -> Panel:
+        if overlay:
+            section = title.removesuffix(OVERLAY_SUFFIX)
+            panel: Panel = OverlayPanel(title, x_label, self.height, self.toggle_panel, label=f"{section} · all")
+        else:
+            panel = Panel(title, x_label, self.height, self.toggle_panel)
+        panel.set_collapsed(title in self.collapsed)
+        self.zoom.attach(title, panel)
+        self._route(walk(panel.box, self.zoom.interactions[title]))
+        return panel
+
+    def _close_unseen(self, frame: Frame) -> None:
+        """Close the panels the frame no longer shows: those of a section's other pages, of a folded section,
+        of an overlay turned off (main-section panels stay: the filter or a fold only hides them)."""
+        keep = set(frame.main).union(*(s.titles for s in frame.sections))
+        for title in [t for t in self.panels if t not in keep]:
+            panel = self.panels.pop(title)
+            interaction = self.zoom.detach(title)
+            close_tree(panel.box, [panel.lin_scale, panel.log_scale, interaction])
+
+    def _arrange(self, frame: Frame) -> None:
+        """The panel box's children: the main section's panels, then each section's header and panels."""
+        order: list[widgets.Widget] = [self.panels[t].box for t in frame.main if t in self.panels]
+        names = {s.name for s in frame.sections}
+        for name in [n for n in self.headers if n not in names]:  # its metrics are gone (cleared, removed)
+            close_tree(self.headers.pop(name).box)
+            self._shown_sections.pop(name, None)
+        for section in frame.sections:
+            header = self.headers.get(section.name)
+            if header is None:
+                header = self.headers[section.name] = SectionHeader(
+                    section.name, on_fold=self.toggle_section, on_overlay=self.toggle_overlay, on_page=self.turn_page,
+                    route=lambda ws: self._route(walk(*ws)),
+                )
+                self._route(walk(header.box))
+            header.show(section)
+            self._shown_sections[section.name] = section.open
+            order.append(header.box)
+            order.extend(self.panels[t].box for t in section.titles if t in self.panels)
+        if len(order) != len(self._order) or any(a is not b for a, b in zip(order, self._order)):
+            self._order = order
+            self.panel_box.children = order
+
+    def set_section(self, name: str, open: bool, *, overlay: bool | None = None, page: int | None = None) -> None:
+        """Open or fold section ``name``; overlay it or not; show its ``page`` (None: leave as it is)."""
+        self.sections[name] = open
+        if overlay is not None:
+            self.overlays = self.overlays | {name} if overlay else self.overlays - {name}
+        if page is not None:
+            self.pages[name] = max(0, page)
+        self._on_change(True)
+
+    def toggle_section(self, name: str) -> None:
+        """Open section ``name``, or fold it away (its header was clicked)."""
+        self.sections[name] = not self._shown_sections.get(name, False)
+        self._on_change(True)
+
+    def toggle_overlay(self, name: str) -> None:
+        """Draw section ``name``'s series in one panel, or one panel per metric again."""
+        self.overlays = self.overlays ^ {name}
+        self._on_change(True)
+
+    def turn_page(self, name: str, delta: int) -> None:
+        """Show the previous (``delta=-1``) or next page of section ``name``'s panels."""
+        header = self.headers.get(name)
+        shown = None if header is None else header.shown
+        page = self.pages.get(name, 0) if shown is None else shown.page
+        pages = None if shown is None else shown.pages
+        self.pages[name] = max(0, page + delta if pages is None else min(pages - 1, page + delta))
+        self._on_change(True)
+
     def toggle_panel(self, title: str) -> None:
         """Fold panel ``title`` away, or show it again (its header was clicked)."""
         self.set_collapsed(self.collapsed ^ {title})
@@ -189,4 +267,5 @@ class PlotView:
         self.control_bar.close()
         self.zoom.close()
         scales = [s for p in self.panels.values() for s in (p.lin_scale, p.log_scale)]  # one is off-axis
-        return close_tree(*self.children, list(self.zoom.interactions.values()), scales)
+        headers = [h.box for h in self.headers.values()]  # those of sections gone are no child of the box
+        return close_tree(*self.children, list(self.zoom.interactions.values()), scales, headers)

@@ -66,6 +66,13 @@ class ZoomControl:
         if self.toggle.value:
             panel.figure.interaction = self.interactions[title]
 
+    def detach(self, title: str) -> bqplot.PanZoom | None:
+        """Stop following panel ``title`` (it is being closed); returns its PanZoom, for the caller to close."""
+        panel = self.panels.pop(title, None)
+        if panel is not None:
+            panel.x_scale.unobserve(self._changed, names=["min", "max"])
+        return self.interactions.pop(title, None)
+
     def ranges(self) -> dict[str, XRange]:
         """``{panel title: (min, max)}`` for the panels the browser has zoomed or panned."""
         out: dict[str, XRange] = {}

@@ -127,3 +127,51 @@ def test_a_setting_draws_at_once_without_a_log_call(kernel: Kernel) -> None:
     print(f"\nsmoothing -> 0 applied {1000 * (changed - sent):.1f} ms, frame drawn {1000 * (drawn - sent):.1f} ms "
           "after it was sent, with no log() call")
     assert frames >= 1 and drawn - sent < 2.0
+
+
+SECTIONS_LOOP = """
+print("STARTED", flush=True)
+seen = {{}}
+t_end = time.time() + {seconds}
+i = 0
+while time.time() < t_end:
+    time.sleep(0.002)
+    w.log(loss=1.0 / (i + 1), **{{f"grad/w{{k}}": k / (i + 1) for k in range(40)}})
+    i += 1
+    panels = w._view.panels
+    state = {{"open": "grad/w0" in panels, "page": "grad/w12" in panels and "grad/w0" not in panels,
+              "overlay": "grad/*" in panels and "grad/w12" not in panels}}
+    for key, value in state.items():
+        if value and key not in seen:
+            seen[key] = time.time()
+    if len(seen) == len(state):
+        break
+print("RESULT", repr((seen, time.time())))
+"""
+
+
+def test_a_section_opens_pages_and_overlays_while_a_cell_blocks(kernel: Kernel) -> None:
+    new_widget(kernel, smoothing=0.6, refresh_interval=0.05)
+    # the section's tools are made when it first opens: open it and fold it again before the cell
+    kernel.run("w.log(loss=1.0, **{f'grad/w{k}': 1.0 for k in range(40)}); w.flush()\n"
+               "w._view.toggle_section('grad'); w._view.toggle_section('grad')")
+    assert kernel.value("sorted(w._view.panels)") == ["loss"]
+    header = "w._view.headers['grad']"
+    comms = ids(kernel, {"open": f"{header}.fold", "page": f"{header}.next", "overlay": f"{header}.overlay"})
+    loop = kernel.submit(SECTIONS_LOOP.format(seconds=30))
+    kernel.wait_output(loop, "STARTED")
+    time.sleep(0.3)
+    sent = {}
+    for name in ("open", "page", "overlay"):
+        sent[name] = kernel.click(comms[name])
+        time.sleep(0.4)
+    res = kernel.result(loop)
+    assert res["status"] == "ok", res
+    line = next(line for line in res["stdout"].splitlines() if line.startswith("RESULT "))
+    seen, ended = eval(line[len("RESULT "):])  # noqa: S307
+    for name, at in sent.items():
+        assert name in seen, f"{name} never reached the widget while the cell ran: {seen}"
+        print(f"\nsection {name}: shown {1000 * (seen[name] - at):.1f} ms after the click (cell still running)")
+        assert seen[name] <= ended and seen[name] - at < 2.0
+    kernel.settle()
+    assert kernel.value("sorted(w._view.panels)") == ["grad/*", "loss"]

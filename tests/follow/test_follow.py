@@ -519,3 +519,25 @@ def test_a_read_that_ends_before_the_steps_epoch_waits_for_it(tmp_path, monkeypa
     f.poll_once()
     f.poll_once()
     assert followed(w)["run/train_loss"].steps.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_logdir_with_hundreds_of_tags_is_sectioned_like_logged_metrics(tmp_path, recorder):
+    """TensorBoard-style tags ``grad_norm/<param>`` of two runs: one folded section, nothing of it built, every
+    point kept; opening it shows a page of panels, each drawing both runs."""
+    tags = [f"grad_norm/layer{i:03d}" for i in range(200)]
+    for k, run in enumerate(("a", "b")):
+        points = [(t, s, float(k + i + s), 10.0 + s) for s in range(3) for i, t in enumerate(["loss", *tags])]
+        write_events(str(tmp_path / run / "events.out.tfevents.1.h"), points, start_wall=10.0)
+    w = LiveLossWidget()
+    w.widget
+    f = manual(w, tmp_path)
+    assert f.poll_once() == 2 * 201 * 3
+    w.flush()
+    view = w._view
+    assert list(view.panels) == ["loss"] and list(view.headers) == ["grad_norm"]
+    (section,) = w._build().sections
+    assert (section.panels, section.metrics, section.open) == (200, 200, False)
+    assert followed(w)["b/grad_norm/layer199"].values.tolist() == [201.0, 202.0, 203.0]  # k + i + s, i = 200
+    view.toggle_section("grad_norm")
+    assert len(view.panels) == 13
+    assert sorted(view.panels["grad_norm/layer000"].series) == [("a", "grad_norm/layer000"), ("b", "grad_norm/layer000")]
