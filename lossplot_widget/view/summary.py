@@ -6,9 +6,13 @@ import html
 import math
 from collections.abc import Sequence
 
+from ..core.grouping import panel_title, section_of
 from ..render.frame import Frame
 
-__all__ = ["render_notes", "render_summary"]
+__all__ = ["MAX_NONFINITE_NOTES", "render_notes", "render_summary"]
+
+#: at most this many "non-finite value" notes, then one line counting the rest (hundreds of metrics)
+MAX_NONFINITE_NOTES = 8
 
 
 def _fmt(value: float) -> str:
@@ -20,13 +24,18 @@ def _fmt(value: float) -> str:
 def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
     """Visible warnings: non-finite values (first step), points hidden by the log scale, ``extra`` messages."""
     items = [f"⚠ {html.escape(text)}" for text in extra]
+    nonfinite = 0
     for (run, metric), st in frame.stats.items():
         name = f"{run} · {metric}" if frame.comparing else metric
         if st.first_nonfinite_step is not None:
-            items.append(
-                f"⚠ <b>{html.escape(name)}</b>: non-finite value ({st.first_nonfinite_value}) first at step "
-                f"{st.first_nonfinite_step}; drawn as a gap"
-            )
+            nonfinite += 1
+            if nonfinite <= MAX_NONFINITE_NOTES:
+                items.append(
+                    f"⚠ <b>{html.escape(name)}</b>: non-finite value ({st.first_nonfinite_value}) first at step "
+                    f"{st.first_nonfinite_step}; drawn as a gap"
+                )
+    if nonfinite > MAX_NONFINITE_NOTES:
+        items.append(f"⚠ and {nonfinite - MAX_NONFINITE_NOTES} more series with non-finite values (gaps)")
     for series in frame.panels.values():
         for sf in series:
             if sf.clipped:
@@ -44,9 +53,21 @@ def render_notes(frame: Frame, extra: Sequence[str] = ()) -> str:
 
 
 def render_summary(frame: Frame) -> str:
-    """A table: last value, min and max (with their steps), points per second, per series (of one run)."""
+    """A table: last value, min and max (with their steps), points per second, per series (of one run).
+
+    The main section's series have a row each, and so do those drawn in a section's page; the rest of a section
+    (folded, other pages, overlaid) is one row naming it and its size: the table stays short with hundreds of
+    metrics (the CSV has every one).
+    """
     rows = []
+    overlaid = {t for s in frame.sections if s.overlay for t in s.titles}
+    listed = {sf.name for title, series in frame.panels.items() if title not in overlaid for sf in series}
+    rest: dict[str, int] = {}
     for (_run, name), st in frame.stats.items():
+        section = section_of(panel_title(name, frame.options.groups))
+        if section and name not in listed:
+            rest[section] = rest.get(section, 0) + 1
+            continue
         last = "" if st.last is None else repr(float(st.last))  # exact, for scripts and browser tests
         rows.append(
             f'<tr class="lossplot-row" data-metric="{html.escape(name)}" data-last="{last}" '
@@ -56,6 +77,10 @@ def render_summary(frame: Frame) -> str:
             f"<td>{st.count}</td><td>{'–' if st.rate != st.rate else f'{st.rate:.3g}'}</td>"
             "</tr>"
         )
+    for section, n in rest.items():
+        rows.append(f'<tr class="lossplot-section-row"><td colspan="7" style="text-align: left; color: '
+                    f'var(--jp-ui-font-color2, #757575)"><b>{html.escape(section)}/…</b>: {n:,} more metric'
+                    f'{"" if n == 1 else "s"} (open the section to list them)</td></tr>')
     head = "<tr><th>metric</th><th>last</th><th>step</th><th>min</th><th>max</th><th>points</th><th>steps/s</th></tr>"
     return (
         SUMMARY_STYLE

@@ -216,6 +216,27 @@ export async function errorOutputs(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * The text of every stream output of the current notebook, read from the notebook's model (a windowed
+ * notebook leaves cells far below the view unrendered, so their DOM text is empty).
+ */
+export async function streamText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const nb = (window as any).jupyterapp.shell.currentWidget.content;
+    const texts: string[] = [];
+    for (const cell of nb.widgets) {
+      const outputs = cell.model?.outputs;
+      for (let i = 0; outputs && i < outputs.length; i++) {
+        const out = outputs.get(i).toJSON();
+        if (out.output_type === 'stream') {
+          texts.push(String(out.text));
+        }
+      }
+    }
+    return texts.join('\n');
+  });
+}
+
 /** True while any cell of the current notebook is queued or running (its prompt shows `[*]`). */
 export async function notebookBusy(page: Page): Promise<boolean> {
   return page.evaluate(() => {

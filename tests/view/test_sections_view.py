@@ -102,3 +102,19 @@ def test_a_removed_runs_section_header_goes(recorder):
     w.flush()
     assert w._view.headers == {} and box.comm is None
     assert box not in w._view.panel_box.children
+
+
+def test_the_summary_table_and_the_notes_stay_short_with_hundreds_of_metrics(recorder):
+    w = _train(300, steps=5)
+    summary = w._view.summary.value
+    assert summary.count('class="lossplot-row"') == 1  # loss (no val_loss in 5 steps)
+    assert "grad_2.0_norm/…</b>: 298 more metrics" in summary
+    w.open_section("grad_2.0_norm")
+    summary = w._view.summary.value
+    assert summary.count('class="lossplot-row"') == 1 + PAGE_SIZE
+    assert 'data-metric="grad_2.0_norm/layers.11.weight"' in summary and "286 more metrics" in summary
+    w.log(**{g: float("nan") for g in _grads(298)})
+    w.flush()
+    notes = w._view.notes.value
+    assert notes.count("non-finite value (nan)") == 8 and "and 290 more series with non-finite values" in notes
+    w.close()
