@@ -11,7 +11,8 @@ buffers). Per metric count, one fresh worker process per tree:
 - **cell s**: what the widget adds to the cell: the 30 steps (``STEP_S`` of sleep each, left out of the
   figure) with their frames drawn inline, and the final ``flush()``;
 - **flush s**: that final ``flush()`` alone;
-- **kB sent**: every message of the cell, serialized (model creation included), and the largest frame.
+- **kB sent**: every message of the cell, serialized (model creation included), and the largest frame;
+- then (this tree only) the frames that open the section and overlay it: seconds, kB and widgets.
 
 "Before" is ``BENCH_METRICS_BEFORE`` exported with ``git archive``; "after" is this checkout.
 
@@ -76,11 +77,21 @@ def worker(count: int) -> dict[str, Any]:
     w.flush()
     t2 = time.perf_counter()
     frame_bytes.append(SENT.bytes - sent)
-    return {
+    result = {
         "widgets": len(live) - open_before, "cell_s": t2 - t0 - STEPS * STEP_S, "flush_s": t2 - t1,
         "sent_kb": SENT.bytes / 1e3, "messages": SENT.messages, "largest_kb": max(frame_bytes) / 1e3,
         "frames": w.frames_sent, "kept": sum(len(w.history[n]) for n in w.history.names),
     }
+    section = "grad_2.0_norm"
+    if hasattr(w, "open_section") and grads:  # the person opens the section, then overlays it
+        for label, kw in (("open", {}), ("overlay", {"overlay": True})):
+            sent = SENT.bytes
+            t = time.perf_counter()
+            w.open_section(section, **kw)
+            result[f"{label}_s"] = time.perf_counter() - t
+            result[f"{label}_kb"] = (SENT.bytes - sent) / 1e3
+            result[f"{label}_widgets"] = len(live) - open_before
+    return result
 
 
 def _run(tree: Path, count: int) -> dict[str, Any]:
@@ -110,12 +121,19 @@ def run() -> tuple[str, dict[str, Any]]:
         b, a = results["before"][count], results["after"][count]
         rows.append([count, b["widgets"], a["widgets"], b["cell_s"], a["cell_s"], b["flush_s"], a["flush_s"],
                      b["sent_kb"], a["sent_kb"], b["largest_kb"], a["largest_kb"], b["kept"], a["kept"]])
+    opened = [[c, results["after"][c].get("open_s"), results["after"][c].get("open_kb"),
+               results["after"][c].get("open_widgets"), results["after"][c].get("overlay_s"),
+               results["after"][c].get("overlay_kb"), results["after"][c].get("overlay_widgets")]
+              for c in COUNTS if "open_s" in results["after"][c]]
     text = (
         f"### Hundreds of metrics: loss, val_loss and N-2 `grad_2.0_norm/layers.<i>.weight`, {STEPS} steps, "
         f"frames serialized as a kernel does (before = {BEFORE}, after = this tree)\n\n"
         + table(["metrics", "widgets before", "widgets after", "cell s before", "cell s after", "flush s before",
                  "flush s after", "kB sent before", "kB sent after", "largest frame kB before",
                  "largest frame kB after", "points kept before", "points kept after"], rows)
+        + "\n\nAfter the cell, the person opens the section (its first page of 12 panels), then overlays it (one "
+        "panel, every series): the time of that frame, what it sends and the widgets then open\n\n"
+        + table(["metrics", "open s", "open kB", "widgets", "overlay s", "overlay kB", "widgets "], opened)
     )
     return text, {str(k): {t: results[t][k] for t in results} for k in COUNTS}
 

@@ -22,6 +22,7 @@ import bench_frames  # noqa: E402
 import bench_log  # noqa: E402
 import bench_loop_cost  # noqa: E402
 import bench_memory  # noqa: E402
+import bench_metrics  # noqa: E402
 import bench_training  # noqa: E402
 from _common import machine  # noqa: E402
 
@@ -99,7 +100,8 @@ def main() -> None:
     print(desc, flush=True)
     sections, metrics = [], {}
     for name, mod in (("log", bench_log), ("frames", bench_frames), ("training", bench_training),
-                      ("memory", bench_memory), ("budget", bench_budget), ("loop", bench_loop_cost)):
+                      ("memory", bench_memory), ("budget", bench_budget), ("loop", bench_loop_cost),
+                      ("metrics", bench_metrics)):
         text, m = mod.run()
         print("\n" + text + "\n", flush=True)
         sections.append(text)
