@@ -9,7 +9,7 @@
 import { test as labTest } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { notebookBusy, openNotebook, startRunAll } from '../../tests/browser/helpers';
+import { notebookBusy, openNotebook, outputText, startRunAll } from '../../tests/browser/helpers';
 
 const NOTEBOOK = 'benchmarks/browser/latency.ipynb';
 const OUT = path.join(__dirname, '..', 'RESULTS_browser.md');
@@ -75,18 +75,7 @@ labTest('log-to-pixel latency with 10 and 50 metrics', async ({ page }) => {
     await page.waitForTimeout(1000);
   }
   const seen: Record<string, number[]> = await page.evaluate(() => (window as any).__latency);
-  const printedText: string = await page.evaluate(() => {
-    const nb = (window as any).jupyterapp.shell.currentWidget.content;
-    const texts: string[] = [];
-    for (const cell of nb.widgets) {
-      const outputs = cell.model?.outputs;
-      for (let i = 0; outputs && i < outputs.length; i++) {
-        const out = outputs.get(i).toJSON();
-        texts.push(String(out.text ?? out.evalue ?? ''));
-      }
-    }
-    return texts.join('\n');
-  });
+  const printedText = await outputText(page);
   const rows: string[] = [];
   const summary: Record<string, unknown> = {};
   for (const run of RUNS) {

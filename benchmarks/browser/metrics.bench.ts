@@ -9,7 +9,7 @@
 import { test as labTest } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { notebookBusy, openNotebook, startRunAll } from '../../tests/browser/helpers';
+import { notebookBusy, openNotebook, outputText, startRunAll } from '../../tests/browser/helpers';
 
 const NOTEBOOK = 'benchmarks/browser/metrics.ipynb';
 const OUT = path.join(__dirname, '..', process.env.BENCH_METRICS_OUT || 'RESULTS_browser_metrics.md');
@@ -49,18 +49,7 @@ labTest('long tasks with 10 to 3,000 metrics', async ({ page }) => {
   }
   const tasks: number[][] = await page.evaluate(() => (window as any).__tasks);
   const firstLines: number[] = await page.evaluate(() => (window as any).__firstLine);
-  const printedText: string = await page.evaluate(() => {
-    const nb = (window as any).jupyterapp.shell.currentWidget.content;
-    const texts: string[] = [];
-    for (const cell of nb.widgets) {
-      const outputs = cell.model?.outputs;
-      for (let i = 0; outputs && i < outputs.length; i++) {
-        const out = outputs.get(i).toJSON();
-        texts.push(String(out.text ?? out.evalue ?? ''));
-      }
-    }
-    return texts.join('\n');
-  });
+  const printedText = await outputText(page);
   const rows: string[] = [];
   const results = Array.from(printedText.matchAll(/RESULT (\{.*\})/g)).map(m => JSON.parse(m[1]));
   for (const r of results) {

@@ -15,6 +15,7 @@ grow with the history; a zoomed x range or a ``window`` selects what is drawn.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 
@@ -130,7 +131,7 @@ class FrameBuilder:
         self._titles = {(r.name, m): t for t, ms in shown.items() for r in runs if r.name not in options.hidden
                         for m in ms if (r.name, m) in stats}
         wanted = list(self._titles)
-        self._limits = self._overlay_limits(shows.sections, shown, options)
+        self._limits = self._overlay_limits(shows.sections, self._titles, options)
         self._weights = self._smoothing_weights(by_name, shown, options)
         build, deferred = self._choose(by_name, wanted, options, choose)
         drawn: dict[SeriesKey, SeriesFrame] = {}
@@ -165,16 +166,17 @@ class FrameBuilder:
 
     @staticmethod
     def _overlay_limits(
-        sections: Sequence[Section], shown: Mapping[str, list[str]], options: FrameOptions
+        sections: Sequence[Section], titles: Mapping[SeriesKey, str], options: FrameOptions
     ) -> dict[str, int]:
-        """Per overlay panel, the points per series: the panel draws about ``OVERLAY_LINES`` full lines' worth
-        in all, at least ``MIN_OVERLAY_POINTS`` per series (one line each, no hover readout)."""
+        """Per overlay panel, the points per series (of every run drawn): the panel draws about ``OVERLAY_LINES``
+        full lines' worth in all, at least ``MIN_OVERLAY_POINTS`` per series (one line each, no hover readout)."""
         limits = {}
-        for section in sections:
-            for title in section.titles if section.overlay else ():
-                n = max(1, len(shown.get(title, ())))
-                share = OVERLAY_LINES * options.max_points // n
-                limits[title] = max(MIN_OVERLAY_POINTS, min(options.max_points, share))
+        overlays = {t for s in sections if s.overlay for t in s.titles}
+        counts = Counter(t for t in titles.values() if t in overlays)
+        for title in overlays:
+            n = max(1, counts[title])
+            share = OVERLAY_LINES * options.max_points // n
+            limits[title] = max(MIN_OVERLAY_POINTS, min(options.max_points, share))
         return limits
 
     @staticmethod

@@ -217,10 +217,10 @@ export async function errorOutputs(page: Page): Promise<string[]> {
 }
 
 /**
- * The text of every stream output of the current notebook, read from the notebook's model (a windowed
- * notebook leaves cells far below the view unrendered, so their DOM text is empty).
+ * The text of every output of the current notebook (stream text, an error's value), read from the notebook's
+ * model: a windowed notebook leaves cells far below the view unrendered, so their DOM text is empty.
  */
-export async function streamText(page: Page): Promise<string> {
+export async function outputText(page: Page): Promise<string> {
   return page.evaluate(() => {
     const nb = (window as any).jupyterapp.shell.currentWidget.content;
     const texts: string[] = [];
@@ -228,9 +228,7 @@ export async function streamText(page: Page): Promise<string> {
       const outputs = cell.model?.outputs;
       for (let i = 0; outputs && i < outputs.length; i++) {
         const out = outputs.get(i).toJSON();
-        if (out.output_type === 'stream') {
-          texts.push(String(out.text));
-        }
+        texts.push(String(out.text ?? out.evalue ?? ''));
       }
     }
     return texts.join('\n');

@@ -6,7 +6,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 import {
-  collectErrors, notebookBusy, openNotebook, printed, startRunAll, streamText, waitForNotebookDone
+  collectErrors, notebookBusy, openNotebook, printed, startRunAll, outputText, waitForNotebookDone
 } from './helpers';
 
 const NOTEBOOK = 'tests/browser/notebooks/many_metrics.ipynb';
@@ -106,7 +106,7 @@ test('300 metrics: a folded section, a page at a time, an overlay, the filter; t
   // Stop ends the cell; every point of every metric is kept
   await widget.locator('.lossplot-stop').click();
   await waitForNotebookDone(page, 60_000);
-  const out = await streamText(page);
+  const out = await outputText(page);
   const steps = printed(out, 'STEPS');
   expect(printed(out, 'METRICS')).toBe(GRADS + 2);
   expect(printed(out, 'KEPT')).toBe(steps * (GRADS + 1) + Math.floor(steps / 10));

@@ -34,6 +34,20 @@ def ids(k: Kernel, exprs: dict[str, str]) -> dict[str, str]:
     return {name: k.value(f"{expr}.model_id") for name, expr in exprs.items()}
 
 
+def _all_applied_while_running(kernel: Kernel, loop: str, sent: dict[str, float], label: str = "") -> float:
+    """Read the loop's ``RESULT (seen, ended)``: each change sent reached the widget while the cell still ran,
+    within 2 s (latencies printed with ``-s``). Returns when the loop ended."""
+    res = kernel.result(loop)
+    assert res["status"] == "ok", res
+    line = next(line for line in res["stdout"].splitlines() if line.startswith("RESULT "))
+    seen, ended = eval(line[len("RESULT "):])  # noqa: S307
+    for name, at in sent.items():
+        assert name in seen, f"{name} never reached the widget while the cell ran: {seen}"
+        print(f"\n{label}{name}: applied {1000 * (seen[name] - at):.1f} ms after it was sent (cell still running)")
+        assert seen[name] <= ended and seen[name] - at < 2.0
+    return ended
+
+
 SETTINGS_LOOP = """
 print("STARTED", flush=True)
 seen = {{}}
@@ -89,14 +103,7 @@ def test_every_setting_acts_while_a_cell_blocks(kernel: Kernel) -> None:
     for name, send in sends:
         sent[name] = send(comms[name])
         time.sleep(0.25)
-    res = kernel.result(loop)
-    assert res["status"] == "ok", res
-    line = next(line for line in res["stdout"].splitlines() if line.startswith("RESULT "))
-    seen, ended = eval(line[len("RESULT "):])  # noqa: S307
-    for name, at in sent.items():
-        assert name in seen, f"{name} never reached the widget while the cell ran: {seen}"
-        print(f"\n{name}: applied {1000 * (seen[name] - at):.1f} ms after it was sent (cell still running)")
-        assert seen[name] <= ended and seen[name] - at < 2.0
+    ended = _all_applied_while_running(kernel, loop, sent)
     assert ended - sent["smoothing"] < 15  # the loop ended because every change arrived, not at its deadline
     # the widget and its toolbar agree once the cell is over (nothing replayed out of order afterwards)
     kernel.settle()
@@ -165,13 +172,6 @@ def test_a_section_opens_pages_and_overlays_while_a_cell_blocks(kernel: Kernel) 
     for name in ("open", "page", "overlay"):
         sent[name] = kernel.click(comms[name])
         time.sleep(0.4)
-    res = kernel.result(loop)
-    assert res["status"] == "ok", res
-    line = next(line for line in res["stdout"].splitlines() if line.startswith("RESULT "))
-    seen, ended = eval(line[len("RESULT "):])  # noqa: S307
-    for name, at in sent.items():
-        assert name in seen, f"{name} never reached the widget while the cell ran: {seen}"
-        print(f"\nsection {name}: shown {1000 * (seen[name] - at):.1f} ms after the click (cell still running)")
-        assert seen[name] <= ended and seen[name] - at < 2.0
+    _all_applied_while_running(kernel, loop, sent, "section ")
     kernel.settle()
     assert kernel.value("sorted(w._view.panels)") == ["grad/*", "loss"]

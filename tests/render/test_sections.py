@@ -145,3 +145,18 @@ def test_the_static_picture_stays_bounded_and_names_folded_sections():
     svg = frame_to_svg(b.build(FrameOptions(smoothing=0.0, sections={"grad": True}, overlays=frozenset({"grad"}))))
     assert "grad · all 1000" in svg and "grad: 1000 panels, drawn in one panel" in svg
     assert 1 <= svg.count(">grad/w") <= 5  # the legend names the highest few, as the live view's
+
+
+def test_an_overlay_shares_its_points_among_the_series_of_every_run():
+    runs = RunSet()
+    steps = np.arange(500)
+    for name in ("a", "b"):
+        r = runs.start(name)
+        for i in range(150):
+            r.history.load(f"grad/w{i}", steps, np.zeros(500), steps * 1e-3, np.sin(steps / 40 + i))
+        r.finish()
+    opts = FrameOptions(smoothing=0.0, overlays=frozenset({"grad"}), sections={"grad": True})
+    lines = FrameBuilder(runs).build(opts).panels["grad/*"]
+    assert len(lines) == 300
+    share = max(MIN_OVERLAY_POINTS, OVERLAY_LINES * opts.max_points // 300)  # 300 lines, not 150 metrics
+    assert all(0 < len(sf.x) <= share for sf in lines)
