@@ -200,6 +200,11 @@ class Frame:
     sections: tuple[Section, ...] = ()
 
     @property
+    def overlaid(self) -> frozenset[str]:
+        """The titles of the overlay panels (a section's every series in one panel)."""
+        return frozenset(t for s in self.sections if s.overlay for t in s.titles)
+
+    @property
     def x_label(self) -> str:
         """The x axis' label (``step``, ``epoch``, ``wall-clock time (s)``)."""
         return X_LABELS[self.options.x_axis]

@@ -246,7 +246,7 @@ def frame_to_svg(frame: Frame) -> str:
     panels = list(frame.panels.items())
     width = W * max(1, len(panels))
     hidden = {r.name for r in frame.runs if r.hidden}
-    overlaid = {t for s in frame.sections if s.overlay for t in s.titles}
+    overlaid = frame.overlaid
     # the last values of the series drawn one per panel; sections are named with their size (the picture stays
     # bounded with hundreds of metrics: the CSV holds every point)
     drawn = {sf.key for title, series in panels if title not in overlaid for sf in series}

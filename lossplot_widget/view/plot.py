@@ -108,7 +108,6 @@ class PlotView:
         self.pages: dict[str, int] = dict(options.pages)
         self.overlays: frozenset[str] = frozenset(options.overlays)
         self.headers: dict[str, SectionHeader] = {}
-        self._shown_sections: dict[str, bool] = {}  # each section's open state in the last frame
         self._order: list[widgets.Widget] = []  # the panel box's children, as last assigned
         self.notes = widgets.HTML(TOOLBAR_CSS)  # the toolbar's style sheet rides with the notes (no extra widget)
         self.summary = widgets.HTML()
@@ -151,7 +150,7 @@ class PlotView:
         notes: Sequence[str] = frame.notes
         sent: dict[SeriesKey, int] = {}
         self._close_unseen(frame)
-        overlaid = {t for s in frame.sections if s.overlay for t in s.titles}
+        overlaid = frame.overlaid
         for title, series in frame.panels.items():
             panel = self.panels.get(title)
             if panel is None:
@@ -206,7 +205,6 @@ class PlotView:
         names = {s.name for s in frame.sections}
         for name in [n for n in self.headers if n not in names]:  # its metrics are gone (cleared, removed)
             close_tree(self.headers.pop(name).box)
-            self._shown_sections.pop(name, None)
         for section in frame.sections:
             header = self.headers.get(section.name)
             if header is None:
@@ -216,7 +214,6 @@ class PlotView:
                 )
                 self._route(walk(header.box))
             header.show(section)
-            self._shown_sections[section.name] = section.open
             order.append(header.box)
             order.extend(self.panels[t].box for t in section.titles if t in self.panels)
         if len(order) != len(self._order) or any(a is not b for a, b in zip(order, self._order)):
@@ -234,7 +231,8 @@ class PlotView:
 
     def toggle_section(self, name: str) -> None:
         """Open section ``name``, or fold it away (its header was clicked)."""
-        self.sections[name] = not self._shown_sections.get(name, False)
+        header = self.headers.get(name)
+        self.sections[name] = not (header is not None and header.shown is not None and header.shown.open)
         self._on_change(True)
 
     def toggle_overlay(self, name: str) -> None:

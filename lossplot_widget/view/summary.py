@@ -60,7 +60,7 @@ def render_summary(frame: Frame) -> str:
     metrics (the CSV has every one).
     """
     rows = []
-    overlaid = {t for s in frame.sections if s.overlay for t in s.titles}
+    overlaid = frame.overlaid
     listed = {sf.name for title, series in frame.panels.items() if title not in overlaid for sf in series}
     rest: dict[str, int] = {}
     for (_run, name), st in frame.stats.items():
