@@ -38,6 +38,9 @@ myst_heading_anchors = 3
 # ---- the tutorials: copied from notebooks/, executed in fast mode, offline
 os.environ.setdefault("LOSSPLOT_FAST", "1")
 os.environ.setdefault("LOSSPLOT_OFFLINE", "1")
+# every page runs in a kernel of its own from this folder: with the default run store, each page's widgets would
+# list the runs of the pages built before it; pages that show the store pass their own store= file
+os.environ["LOSSPLOT_STORE"] = "off"
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("PYTHONPATH", str(REPO))
 TUTORIALS = DOCS / "tutorials"

@@ -18,13 +18,16 @@ from .core.series import Series
 from .follow.follower import FollowWarning
 from .follow.tbevents import CorruptRecordWarning
 from .render.schedule import DrawWarning
+from .store.db import RunStore
+from .store.sync import StoreWarning
+from .store.writer import RunWriter
 
 if TYPE_CHECKING:
     from .widget import LiveLossWidget
 
 __all__ = [
-    "CorruptRecordWarning", "DrawWarning", "FollowWarning", "History", "LiveLossWidget", "Series",
-    "UnreadableValueWarning", "__version__",
+    "CorruptRecordWarning", "DrawWarning", "FollowWarning", "History", "LiveLossWidget", "RunStore", "RunWriter",
+    "Series", "StoreWarning", "UnreadableValueWarning", "__version__",
 ]
 __version__ = "0.1.0"
 

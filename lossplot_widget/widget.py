@@ -11,6 +11,7 @@ or :func:`~lossplot_widget.render.static.frame_to_svg`. Stop/Pause live in
 from __future__ import annotations
 
 import operator
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from .core.tracing import not_traced
 from .follow.follow_mixin import FollowMixin
 from .follow.follower import Follower
 from .follow.sink import HistorySink
+from .follow.storefollow import StoreFollower
 from .render import static
 from .render.budget import FrameBudget
 from .render.builder import FrameBuilder
@@ -38,6 +40,9 @@ from .render.frame import Chooser, Frame, FrameOptions, Section, SeriesKey
 from .render.options import DRAWING_OPTIONS, DrawingTraits
 from .render.schedule import DRAWN, NO_VIEW, PARTIAL, FrameLoop
 from .render.sections import plan
+from .store.db import RunStore
+from .store.location import DEFAULT
+from .store.sync import PAST_RUNS, StoreSync, open_sync, write_loop
 from .view.downloads import Downloads
 from .view.output import StaticOutput, in_a_layout, in_notebook_cell
 from .view.plot import PlotView
@@ -59,6 +64,14 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     control_hooks : bool, optional
         Let Stop/Pause reach a loop that blocks the kernel through ipykernel internals
         (default: on; see :mod:`lossplot_widget.control.delivery`).
+    store : str, path-like or None
+        The SQLite file every run is written to as it trains (see "Runs on disk" in the docs): default the
+        ``LOSSPLOT_STORE`` environment variable, else ``runs.sqlite`` in the per-user data directory;
+        ``None`` keeps runs in memory only. The project's 20 latest runs written by other processes (before a
+        kernel restart, yesterday, by a script) are listed in the run table as ``"<name> (<start>)"``, unticked:
+        tick one to draw it; logging into it (``w.run("lr=0.1 (12-06 14:02)")``) continues it.
+    project : str, optional
+        Which stored runs are listed (default: this notebook's path, else the script's or the current directory).
     **kwargs
         Traits (``smoothing``, ``log_y``, ``ignore_outliers``, ``x_axis``, ``max_points``,
         ``refresh_interval``, ``window``) and ``VBox`` arguments (``layout``, ...).
@@ -76,7 +89,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
 
     def __init__(
         self, *, groups: GroupsArg = None, height: str = "300px", control_hooks: bool | None = None,
-        total: int | None = None, **kwargs: object,
+        total: int | None = None, store: str | os.PathLike[str] | None = DEFAULT, project: str | None = None,
+        **kwargs: object,
     ) -> None:
         check_keywords(type(self).__name__, kwargs, [*self.class_trait_names(), *keyword_names(type(self).__init__)])
         #: total steps, steps/s and ETA, sampled once per frame (see core/progress.py)
@@ -89,7 +103,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._runs = RunSet(after_log=self._after_log, changed=self._redraw,
                             stop_requested=self.loop_control.stop_requested)
         self._groups = normalize_groups(groups)
-        self._followers: list[Follower] = []
+        self._followers: list[Follower | StoreFollower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
         self._hidden: frozenset[str] = frozenset()  # runs unchecked in the run table (replaced, never mutated)
         self._builder = FrameBuilder(self._runs)
@@ -99,6 +113,15 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._shown = False  # displayed by the user (or by the first log()): never shown again by log()
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
         self._follow_sink = HistorySink(self._runs, self._add_note, self._maybe_draw)
+        self._store_sink = self._follow_sink  # it takes a followed run store's runs too
+        self._store: StoreSync | None = None
+        self._writes: FrameLoop | None = None
+        self._store = open_sync(store, self._runs, project=project, note=self._add_note)
+        self._writes = None if self._store is None else write_loop(self._store)
+        if self._store is not None:
+            sync = self._store
+            self._runs.restore = lambda run: sync.load(run, continuing=True)
+            self._hidden = frozenset(r.name for r in sync.list_past(PAST_RUNS))
         super().__init__(**kwargs)
         self._limits_changed({})
         self.add_class("lossplot-widget")
@@ -170,6 +193,9 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         frames = self._frames
         if now >= frames.throttle.next_at or not frames.armed:
             frames.poke(now)
+        writes = self._writes  # the run store's batches (None: no store)
+        if writes is not None and (now >= writes.throttle.next_at or not writes.armed):
+            writes.poke(now)
         scope = ctl.scope
         if scope is None or scope.paused:  # a new control scope begins, or Pause was clicked
             self.loop_control.checkpoint(self.flush)
@@ -212,15 +238,36 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         return RunsView(self._runs)
 
     def remove_run(self, name: str) -> None:
-        """Forget run ``name`` and its points (a deliberate delete); its lines leave the plot.
+        """Forget run ``name`` and its points in this widget (a run store keeps it: see :meth:`delete_run`);
+        its lines leave the plot.
 
-        >>> w = LiveLossWidget(); w.run("a").log(loss=1.0); w.remove_run("a"); list(w.runs)
+        >>> w = LiveLossWidget(store=None); w.run("a").log(loss=1.0); w.remove_run("a"); list(w.runs)
         []
         """
         self._check_run(name)
         self._runs.remove(name)
         self._hidden = self._hidden - {name}
         self._redraw()
+
+    def delete_run(self, name: str) -> None:
+        """Delete run ``name``: from this widget and from its run store (every point, for good).
+
+        >>> import os, tempfile
+        >>> w = LiveLossWidget(store=os.path.join(tempfile.mkdtemp(), "runs.sqlite"))
+        >>> w.run("a").log(loss=1.0); w.flush(); w.delete_run("a"); list(w.runs), w.store.names()
+        ([], set())
+        """
+        self._check_run(name)
+        run = self._runs[name]
+        if self._store is not None:
+            self._store.delete(run)
+        self.remove_run(name)
+
+    @property
+    def store(self) -> RunStore | None:
+        """The run store this widget writes to (``None``: runs are kept in memory only); ``w.store.path`` is its
+        file, ``w.store.runs()`` lists every stored run."""
+        return None if self._store is None else self._store.store
 
     def clear(self) -> None:
         """Forget every run and its points (a deliberate delete, e.g. a Clear button); a new view."""
@@ -232,8 +279,13 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
             self._open_view()
 
     def set_run_visible(self, name: str, visible: bool = True) -> None:
-        """Show or hide run ``name``'s lines (the run table's box); a hidden run costs no payload."""
+        """Show or hide run ``name``'s lines (the run table's box); a hidden run costs no payload.
+
+        A past run listed from the run store has its points read when first shown.
+        """
         self._check_run(name)
+        if self._store is not None and visible:
+            self._store.load(self._runs[name])
         if visible == (name not in self._hidden):
             return
         self._hidden = self._hidden - {name} if visible else self._hidden | {name}
@@ -323,6 +375,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         if now >= ctl.next_poll:  # the "peek" mechanism only (else +inf): read pending Stop/Pause clicks
             ctl.poll(now)
         self._frames.poke(now)
+        if self._writes is not None:  # a run ended or changed: its row is written within the write interval
+            self._writes.poke(now)
 
     def _redraw(self) -> None:
         """Draw again (throttled) although nothing new was logged."""
@@ -377,8 +431,11 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
 
     @not_traced
     def flush(self) -> None:
-        """Draw everything logged so far now (also runs after each cell, on ``close()`` and ``with``)."""
+        """Draw everything logged so far now, and write it to the run store (also runs after each cell, on
+        ``close()`` and ``with``)."""
         self._frames.flush()
+        if self._writes is not None:
+            self._writes.flush()
 
     def _after_cell(self) -> None:
         """End of an IPython cell: a run of the main thread left running by an exception fails; draw the
@@ -386,7 +443,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         error = cells.last_error()
         if error is not None:
             self._runs.cell_failed(error)
-        if self._frames.dirty:
+        if self._frames.dirty or (self._writes is not None and self._writes.dirty):
             self.flush()
         self._output.picture_for_layout(self)
         self._output.refresh(self._runs.version)
@@ -403,6 +460,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
             self.frame_options(), height=self.height, control=self.loop_control, current_step=self._current_step,
             on_change=self._view_changed, on_run_visible=self.set_run_visible,
             downloads=Downloads(self._runs, lambda: self._svg()[0]),
+            store=None if self._store is None else self._store.store.path,
         )
         inverse = (operator.not_, operator.not_)
         self._links = [  # toolbar controls <-> traits
@@ -457,7 +515,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._output.display()
 
     def __repr__(self) -> str:
-        return f"LiveLossWidget({self._runs.describe()})"
+        where = "" if self._store is None else f", store={self._store.store.path!r}"
+        return f"LiveLossWidget({self._runs.describe()}{where})"
 
     def close(self) -> None:
         """Close the widget and every widget it made; following stops. The history is kept and

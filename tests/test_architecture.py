@@ -1,7 +1,7 @@
 """The tree shows the architecture, and these checks keep it so.
 
-- dependencies point one way: widget -> view/render/core/control/follow; core imports only core,
-  render only core and render; view and follow never import the widget; landscape (its own widget)
+- dependencies point one way: widget -> view/render/core/control/follow/store; core imports only core,
+  render only core and render, store only core, render (the frame loop's timer) and store; view and follow never import the widget; landscape (its own widget)
   uses core, render, control and view, never the loss widget;
 - no import cycle between modules, counting the imports made only for type checking (``if TYPE_CHECKING:``);
 - no module reads another object's private attributes (ipykernel's, in control/peek.py and
@@ -78,7 +78,8 @@ def test_dependencies_point_one_way():
         "core": {"core"},
         "render": {"core", "render"},
         "control": {"control"},
-        "follow": {"core", "follow"},
+        "follow": {"core", "follow", "store"},
+        "store": {"core", "render", "store"},
         "view": {"core", "render", "control", "view"},
         "landscape": {"core", "render", "control", "view", "landscape"},
     }

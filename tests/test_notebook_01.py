@@ -10,6 +10,7 @@ from _notebooks import (
     assert_clean,
     needs_keras,
     run_notebook,
+    stdout_of,
 )
 
 
@@ -29,6 +30,10 @@ _probe.update(
     keras_val=curve_keras.history["val_loss"].values.tolist(),
     keras_loss=curve_keras.history["loss"].values.tolist(),
     keras_w=kernel, keras_b=bias,
+    store_runs=[(name, r.status, r.config, len(r.history["loss"]) if "loss" in r.history else 0)
+                for name, r in today.runs.items()],
+    store_hidden=[row.name for row in today._build().runs if row.hidden],
+    yesterday=old.tolist(), today=new.tolist(), reach=reach,
 )
 """)
 
@@ -69,3 +74,16 @@ def test_mse_keras_section_uses_torch_backend_and_learns(mse_run: Run) -> None:
     assert abs(p["keras_w"] - p["w_best"]) < 0.2
 
 
+
+
+def test_yesterday_s_run_comes_back_from_the_store_next_to_today_s(mse_run: Run) -> None:
+    p = mse_run.probe
+    (old_name, status, config, points), (new_name, new_status, new_config, new_points) = p["store_runs"]
+    assert old_name.startswith("lr=0.01 (") and status == "finished" and config == {"lr": 0.01, "steps": 400}
+    assert points == 400 and new_name == "lr=0.02" and new_status == "finished" and new_points == 300
+    assert p["store_hidden"] == []  # both drawn: yesterday's was ticked
+    out = stdout_of(mse_run)
+    assert "points read so far: 0" in out  # listed from the store's rows, read when ticked
+    # "reaches yesterday's final loss in half the steps"
+    assert p["today"][p["reach"]] <= p["yesterday"][-1] < p["today"][p["reach"] - 1]
+    assert p["reach"] == pytest.approx(len(p["yesterday"]) / 2, rel=0.05)

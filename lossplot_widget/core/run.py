@@ -5,7 +5,8 @@ the narrow :class:`RunOwner` protocol): see :mod:`lossplot_widget.core.runset`.
 
 Statuses: ``running``, ``finished``, ``stopped`` (the Stop button ended it), ``failed`` (an exception;
 :attr:`Run.error` names it), ``interrupted`` (``KeyboardInterrupt``) and ``followed`` (read from a log
-directory written elsewhere: whether its writer still runs is not known).
+directory written elsewhere: whether its writer still runs is not known) and ``crashed`` (read from a run store:
+its process died while the run was ``running``).
 """
 
 from __future__ import annotations
@@ -20,18 +21,19 @@ from typing import Any, Protocol
 import numpy as np
 
 from .history import History
+from .series import Stats
 from .tracing import not_traced
 from .values import coerce_epoch, coerce_step, merge_checked, torch_tensor_type
 
 __all__ = [
-    "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunOwner",
+    "CRASHED", "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunOwner",
     "check_config",
 ]
 
-RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED = (
-    "running", "finished", "stopped", "failed", "interrupted", "followed",
+RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED, CRASHED = (
+    "running", "finished", "stopped", "failed", "interrupted", "followed", "crashed",
 )
-STATUSES = (RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED)
+STATUSES = (RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED, CRASHED)
 
 
 class RunOwner(Protocol):
@@ -39,6 +41,7 @@ class RunOwner(Protocol):
 
     def after_log(self) -> None: ...  # a log() call ended: draw when a frame is due, pause
     def changed(self) -> None: ...  # the run's status changed
+    def reopening(self, run: Run) -> None: ...  # ``run`` is about to take points again (load what is stored)
     def stop_requested(self) -> bool: ...  # Stop was clicked (an ending run is then ``stopped``)
     def ended(self, run: Run) -> None: ...
     def push(self, run: Run) -> None: ...  # ``with run:`` began on this thread
@@ -72,6 +75,11 @@ class Run:
         self.ended: float | None = None
         #: the thread that started (or last continued) the run
         self.thread = threading.current_thread()
+        #: per metric, statistics read from a run store while the points are not loaded (the run table shows them)
+        self.saved_stats: dict[str, Stats] | None = None
+        #: where the run is read from (``"follow"``: a followed log directory, ``"store"``: a followed run store);
+        #: ``None`` for a run logged here (only those are written to the widget's own run store)
+        self.source: str | None = None
         self._owner = owner
 
     # ------------------------------------------------------------------ logging
@@ -112,6 +120,7 @@ class Run:
     # ------------------------------------------------------------------ lifecycle
     def reopen(self) -> None:
         """Mark the run running again (logging into an ended run, or continuing it by name)."""
+        self._owner.reopening(self)
         self.status, self.error, self.ended = RUNNING, None, None
         self.thread = threading.current_thread()
         self._owner.changed()

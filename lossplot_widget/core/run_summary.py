@@ -60,8 +60,11 @@ def summarize(run: Run, stats: dict[str, Stats], hidden: bool) -> RunSummary:
     busiest = max(stats, key=lambda name: stats[name].count, default=None)
     if busiest is not None and stats[busiest].count:
         st = stats[busiest]
-        times = run.history[busiest].times
-        span = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+        if busiest in run.history:
+            times = run.history[busiest].times
+            span = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+        else:  # a stored run's statistics, its points not loaded: over its whole time
+            span = (run.ended - run.started) if run.ended is not None else 0.0
         if run.status == RUNNING:
             rate = st.rate
         elif span > 0:

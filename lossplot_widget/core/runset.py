@@ -22,14 +22,19 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .history import History
-from .run import FAILED, FINISHED, FOLLOWED, INTERRUPTED, RUNNING, STATUSES, STOPPED, Run, check_config
+from .run import CRASHED, FAILED, FINISHED, FOLLOWED, INTERRUPTED, RUNNING, STATUSES, STOPPED, Run, check_config
 
 __all__ = [
-    "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunSet", "RunsView",
+    "CRASHED", "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunSet",
+    "RunsView",
 ]
 
 
 def _nothing() -> None:
+    return None
+
+
+def _nothing_to_restore(run: Run) -> None:
     return None
 
 
@@ -68,6 +73,10 @@ class RunSet(Mapping[str, Run]):
         self._latest: Run | None = None  # started most recently (what ``history`` shows when none is active)
         self._colors = 0
         self.structure = 0  # bumps when runs come, go or change status
+        #: names a fresh ``run-N`` never takes (the runs of a run store)
+        self.reserved: set[str] = set()
+        #: ``restore(run)``: called before a run takes points again (a store loads the points it holds)
+        self.restore: Callable[[Run], None] = _nothing_to_restore
 
     @classmethod
     def of(cls, history: History, name: str = "run-1") -> RunSet:
@@ -140,7 +149,7 @@ class RunSet(Mapping[str, Run]):
         """The first unused name ``run-1``, ``run-2``, ..."""
         with self.lock:
             k = len(self._runs) + 1
-            while f"run-{k}" in self._runs:
+            while f"run-{k}" in self._runs or f"run-{k}" in self.reserved:
                 k += 1
             return f"run-{k}"
 
@@ -164,14 +173,16 @@ class RunSet(Mapping[str, Run]):
         self.changed()
         return run
 
-    def adopt(self, name: str, status: str = RUNNING, named: bool = True) -> Run:
-        """Run ``name``, made if missing, without making it current (followed logs, loaded files)."""
+    def adopt(self, name: str, status: str = RUNNING, named: bool = True, latest: bool = True) -> Run:
+        """Run ``name``, made if missing, without making it current (followed logs, loaded files); with
+        ``latest=False`` it is not what :meth:`shown` falls back to (a past run listed from a store)."""
         with self.lock:
             run = self._runs.get(name)
             if run is None:
                 run = self._add(name, None, named=named)
                 run.status = status
-                self._latest = self._latest or run
+                if latest:
+                    self._latest = self._latest or run
         return run
 
     def _add(self, name: str, config: Mapping[str, Any] | None, *, named: bool) -> Run:
@@ -219,6 +230,9 @@ class RunSet(Mapping[str, Run]):
     def changed(self) -> None:
         self.structure += 1
         self._changed()
+
+    def reopening(self, run: Run) -> None:
+        self.restore(run)
 
     # ------------------------------------------------------------------ ends from outside
     def scope_ended(self, error: BaseException | None, stopped: bool) -> None:

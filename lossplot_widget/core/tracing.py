@@ -38,13 +38,15 @@ def not_traced(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         torch = sys.modules.get("torch")
+        # (None while torch is half imported: a widget collected during ``import torch`` flushes from __del__)
+        compiler = None if torch is None else getattr(torch, "compiler", None)
         # torch.compiler.is_compiling(), read from the flag it returns where torch has one (see the docstring)
-        if torch is not None and (
-            getattr(torch.compiler, "_is_compiling_flag", None) or (
-                not hasattr(torch.compiler, "_is_compiling_flag") and torch.compiler.is_compiling())
+        if compiler is not None and (
+            getattr(compiler, "_is_compiling_flag", None) or (
+                not hasattr(compiler, "_is_compiling_flag") and compiler.is_compiling())
         ):
             if not disabled:
-                disabled.append(torch.compiler.disable(fn, recursive=True))
+                disabled.append(compiler.disable(fn, recursive=True))
             return disabled[0](*args, **kwargs)
         return fn(*args, **kwargs)
 

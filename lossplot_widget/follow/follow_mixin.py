@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from .follower import Follower, FollowSink
 from .logruns import TagsArg
+from .storefollow import StoreFollower, StoreSink, is_store
 
 __all__ = ["FollowMixin"]
 
@@ -21,7 +22,8 @@ class FollowMixin:
     """``follow(logdir)``: TensorBoard event files and CSV logs written elsewhere, live."""
 
     _follow_sink: FollowSink
-    _followers: list[Follower]
+    _store_sink: StoreSink
+    _followers: list[Follower | StoreFollower]
     _shown: bool
 
     def _show_on_first_use(self) -> None:
@@ -30,8 +32,10 @@ class FollowMixin:
     def follow(
         self, logdir: PathLike, *, poll: float = 0.25, tags: TagsArg = None, csv: bool | str | Sequence[str] = True,
         rescan: float = 1.0, settle: float = 2.0, corrupt_after: float = 2.0, wake: bool = True,
-    ) -> Follower:
-        """Follow the runs under ``logdir`` live: TensorBoard event files and CSV logs.
+    ) -> Follower | StoreFollower:
+        """Follow the runs under ``logdir`` live: TensorBoard event files and CSV logs; or the runs of a run store
+        (``logdir`` an SQLite file that :class:`~lossplot_widget.RunWriter` or a widget writes elsewhere: each
+        stored run with its status, config and exact points; ``tags``, ``csv`` and the timing options do not apply).
 
         A background thread polls every ``poll`` seconds; each run directory becomes a run (named
         by its path under ``logdir``; a second simultaneous writer ``"<run>#2"``; a restarted job
@@ -46,6 +50,12 @@ class FollowMixin:
         >>> handle = LiveLossWidget().follow(tempfile.mkdtemp(), poll=0.1)
         >>> handle.stop()
         """
+        if is_store(logdir):
+            store_follower = StoreFollower(self._store_sink, logdir, poll=poll)
+            self._followers.append(store_follower)
+            if not self._shown:
+                self._show_on_first_use()
+            return store_follower
         follower = Follower(
             self._follow_sink, logdir, poll=poll, tags=tags, csv=csv, rescan=rescan, settle=settle,
             corrupt_after=corrupt_after, wake=wake,

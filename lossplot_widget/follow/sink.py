@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.runset import FOLLOWED, RunSet
+from ..store.db import Columns, StoredRun
 from .logruns import Batch
 
 __all__ = ["HistorySink"]
@@ -38,7 +39,9 @@ class HistorySink:
         for (run_name, tag), points in batch.items():
             by_run.setdefault(run_name, []).append((tag, points))
         for run_name, series in by_run.items():
-            h = self.runs.adopt(run_name, status=FOLLOWED).history
+            run = self.runs.adopt(run_name, status=FOLLOWED)
+            run.source = "follow"
+            h = run.history
             with h.lock:
                 if h.t0 is None:
                     h.continue_clock(0.0, at=min(p[2] for _, points in series for p in points))
@@ -46,4 +49,25 @@ class HistorySink:
                     steps, epochs, walls, values = zip(*points)
                     h.load(tag, steps, epochs, walls, values, wall_clock=True)
                     n += len(points)
+        return n
+
+    def ingest_stored(self, stored: StoredRun, series: dict[str, list[Columns]]) -> int:
+        """Run ``stored`` of a followed run store, with its stored status, and its new points (exact, on its
+        own clock); return the number of points."""
+        run = self.runs.adopt(stored.name, status=stored.status)
+        run.source = "store"
+        run.config.update(stored.config)
+        if (run.status, run.ended, run.error) != (stored.status, stored.ended, stored.error):
+            run.status, run.ended, run.error = stored.status, stored.ended, stored.error
+            self.runs.changed()
+        run.started = stored.started
+        h = run.history
+        n = 0
+        with h.lock:
+            if h.t0 is None and stored.t0 is not None:
+                h.continue_clock(0.0, at=stored.t0)
+            for tag, parts in series.items():
+                for steps, epochs, times, values in parts:
+                    h.load(tag, steps, epochs, times, values)
+                    n += len(values)
         return n

@@ -122,7 +122,9 @@ class FrameBuilder:
                 for name in h.names:
                     run_stats[name] = stats[(run.name, name)] = h[name].stats()
                     names.setdefault(name)
-            summaries.append(summarize(run, run_stats, run.name in options.hidden))
+            # a past run of a store, its points not loaded: the stored statistics (the run table only)
+            saved = run.saved_stats
+            summaries.append(summarize(run, run_stats or dict(saved or {}), run.name in options.hidden))
         layout = assign_panels(list(names), options.groups)
         shows = plan(layout, options)
         shown = shows.shown

@@ -69,7 +69,7 @@ class PlotView:
     def __init__(
         self, options: FrameOptions, *, height: str, control: LoopControl, current_step: Callable[[], int | None],
         on_change: ZoomCallback, on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
-        downloads: Downloads | None = None,
+        downloads: Downloads | None = None, store: str | None = None,
     ) -> None:
         self.height = height
         # one compact line at 800 px: symbols and short words, every control explained by its tooltip
@@ -111,7 +111,7 @@ class PlotView:
         self._order: list[widgets.Widget] = []  # the panel box's children, as last assigned
         self.notes = widgets.HTML(TOOLBAR_CSS)  # the toolbar's style sheet rides with the notes (no extra widget)
         self.summary = widgets.HTML()
-        self.run_table = RunTable(on_run_visible)  # shown while runs are compared
+        self.run_table = RunTable(on_run_visible, store)  # shown while runs are compared
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
         self.control_bar = ControlBar(control, current_step)  # Stop, Pause and which mechanism delivers them

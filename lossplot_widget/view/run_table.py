@@ -28,6 +28,7 @@ STATUS_COLORS = {
     "running": "var(--jp-brand-color1, #1976d2)", "finished": "var(--jp-success-color1, #388e3c)",
     "stopped": "var(--jp-warn-color1, #f57c00)", "interrupted": "var(--jp-warn-color1, #f57c00)",
     "failed": "var(--jp-error-color1, #d32f2f)", "followed": "var(--jp-ui-font-color2, #757575)",
+    "crashed": "var(--jp-error-color1, #d32f2f)",
 }
 #: a cell: its text and the value it sorts by
 Cell = tuple[str, Any]
@@ -64,12 +65,15 @@ def _sort_value(value: Any) -> tuple[int, Any]:
 
 
 class RunTable:
-    """The run table. ``on_visible(run, visible)`` is called when a row's box is (un)checked."""
+    """The run table. ``on_visible(run, visible)`` is called when a row's box is (un)checked; ``store``: the file
+    the runs are saved to, said under the table."""
 
-    def __init__(self, on_visible: Callable[[str, bool], None]) -> None:
+    def __init__(self, on_visible: Callable[[str, bool], None], store: str | None = None) -> None:
         self.on_visible = on_visible
         self.header = widgets.HBox(layout=widgets.Layout(align_items="center"))
         self.body = widgets.VBox()
+        self._store = store
+        self.caption: widgets.HTML | None = None  # where the runs are saved: made when the table first shows
         # wider than the widget (many config keys or metrics): scroll sideways instead of squeezing columns
         self.box = widgets.VBox([self.header, self.body], layout=widgets.Layout(display="none", overflow="auto"))
         self.box.add_class("lossplot-runs")
@@ -89,6 +93,13 @@ class RunTable:
             self.box.layout.display = display
         if not frame.comparing:
             return
+        if self._store is not None and self.caption is None:
+            self.caption = widgets.HTML(
+                '<span class="lossplot-store" style="font-size:var(--jp-content-font-size0, 11px);'
+                f'color:var(--jp-ui-font-color2, #757575)">Runs are saved to <code>{html.escape(self._store)}</code>'
+                " · tick a past run to draw it</span>")
+            self.box.children = (*self.box.children, self.caption)
+            self._made += 1
         config_keys = list(dict.fromkeys(k for s in frame.runs for k in s.config))
         metrics = list(dict.fromkeys(n for s in frame.runs for n in s.stats))
         labels = ["run", "status", *config_keys]

@@ -4,7 +4,8 @@ Usage: ``python tests/browser/serve.py {lab|notebook|voila} PORT``
 
 Playwright's ``webServer`` runs this and stops it after the tests. The server's root is a temporary copy
 of the repository (without ``.git``, ``.venv``, ``node_modules``) so that running notebooks in the browser
-never touches tracked files; it is deleted when the server exits. Kernels get ``LOSSPLOT_FAST=1``.
+never touches tracked files; it is deleted when the server exits. Kernels get ``LOSSPLOT_FAST=1`` and no default
+run store (``LOSSPLOT_STORE=off``).
 The package itself is imported from the (editable) install in the virtual environment.
 """
 
@@ -48,7 +49,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix=f"lossplot-{kind}-") as tmp:
         root = Path(tmp) / "repo"
         shutil.copytree(REPO, root, ignore=SKIP)
-        env = dict(os.environ, LOSSPLOT_FAST="1", PYTHONUNBUFFERED="1")
+        # no run store by default: a notebook run again by a later spec would list the runs of the earlier run
+        # (another kernel, the same notebook); the store's spec passes its own store= path
+        env = dict(os.environ, LOSSPLOT_FAST="1", PYTHONUNBUFFERED="1", LOSSPLOT_STORE="off")
         proc = subprocess.Popen(command(kind, port, root), env=env, cwd=root)
 
         def stop(signum: int, _frame: object) -> None:

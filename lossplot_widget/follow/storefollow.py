@@ -1,0 +1,141 @@
+"""Follow a run store that other processes write (``w.follow("runs.sqlite")``): their runs, live.
+
+A daemon thread reads the store every ``poll`` seconds through a read-only connection: the runs (their status,
+config, start and end) and the chunks of points written since the last read. Each stored run becomes a run of
+the widget with the stored status (``running``, ``finished``, ``crashed``, ...) and its exact points on its own
+clock.
+
+>>> import os, tempfile
+>>> from lossplot_widget import LiveLossWidget, RunWriter
+>>> path = os.path.join(tempfile.mkdtemp(), "runs.sqlite")
+>>> with RunWriter(path, "job") as r:
+...     r.log(loss=0.5)
+>>> w = LiveLossWidget(store=None); f = w.follow(path, poll=0.1); _ = f.poll_once(); f.stop()
+>>> w.runs["job"].status, w.runs["job"].history["loss"].values.tolist()
+('finished', [0.5])
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+import weakref
+from typing import Protocol
+
+from ..store.db import Columns, RunStore, StoredRun, StoreError
+from .follower import FollowWarning
+
+__all__ = ["StoreFollower", "StoreSink", "is_store"]
+
+
+def is_store(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an SQLite file (a run store) rather than a log directory."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+class StoreSink(Protocol):
+    """Where a store follower delivers what it reads."""
+
+    def ingest_stored(self, run: StoredRun, series: dict[str, list[Columns]]) -> int:
+        """Update run ``run`` (status, config, ...) and append its new points; return the points stored."""
+        ...
+
+    def note(self, text: str) -> None: ...
+
+    def request_frame(self) -> None: ...
+
+
+class StoreFollower:
+    """Polls a run store from a background thread (see the module docstring); :meth:`stop` ends it."""
+
+    def __init__(
+        self, sink: StoreSink, path: str | os.PathLike[str], *, poll: float = 0.25, start: bool = True
+    ) -> None:
+        if poll <= 0:
+            raise ValueError(f"poll must be > 0 seconds, got {poll!r}")
+        self.path = os.fspath(path)
+        self.poll = float(poll)
+        self._sink = weakref.ref(sink)
+        self._store: RunStore | None = None
+        self._chunk = 0  # the last chunk read
+        self._seen: dict[str, tuple[object, ...]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._polling = threading.Lock()  # one poll at a time (the thread's and a direct call)
+        self.points = 0
+        self.polls = 0
+        self.errors: list[str] = []
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=f"lossplot-follow:{self.path}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop following (what was read stays in the widget)."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set() and self._sink() is not None:
+            try:
+                self.poll_once()
+            except StoreError as exc:  # reported once per kind of failure; polling goes on
+                self._report(f"follow({self.path!r}): {exc}")
+            self._stop.wait(self.poll)
+
+    def poll_once(self) -> int:
+        """Read what is new in the store and hand it to the widget; return the points read."""
+        with self._polling:
+            return self._poll()
+
+    def _poll(self) -> int:
+        sink = self._sink()
+        if sink is None:
+            return 0
+        if self._store is None:
+            self._store = RunStore(self.path, readonly=True)
+        store = self._store
+        runs = {r.name: r for r in store.runs()}
+        self._chunk, chunks = store.read_since(self._chunk)
+        by_run: dict[str, dict[str, list[Columns]]] = {}
+        for (run_name, metric), parts in chunks.items():
+            by_run.setdefault(run_name, {})[metric] = parts
+        n = 0
+        for name, stored in runs.items():
+            facts = (stored.status, stored.ended, stored.error, repr(stored.config))
+            if name in by_run or self._seen.get(name) != facts:
+                n += sink.ingest_stored(stored, by_run.get(name, {}))
+                self._seen[name] = facts
+        self.polls += 1
+        self.points += n
+        if n or chunks:
+            sink.request_frame()
+        return n
+
+    def _report(self, message: str) -> None:
+        if message in self.errors:
+            return
+        self.errors.append(message)
+        warnings.warn(message, FollowWarning, stacklevel=2)
+        sink = self._sink()
+        if sink is not None:
+            sink.note(message)
+
+    def __repr__(self) -> str:
+        return f"StoreFollower({self.path!r}, running={self.running})"

@@ -1,0 +1,268 @@
+"""The run store: exact round trips, past runs listed and loaded, continue, delete, sizes, failures."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lossplot_widget import LiveLossWidget, RunStore, RunWriter, StoreWarning
+from lossplot_widget.store.codec import decode, encode, epochs_between
+
+SPECIAL = np.array([1.0, np.nan, -np.nan, np.inf, -np.inf, -0.0, 5e-324, 2.2250738585072014e-308, 1e308, -1e308,
+                    np.float64(np.frombuffer(b"\x01\x00\x00\x00\x00\x00\xf8\x7f", "<f8")[0])])  # a NaN payload
+
+
+def _bits(a):
+    return np.asarray(a, dtype=np.float64).tobytes()
+
+
+def test_a_chunk_round_trips_exactly():
+    rng = np.random.default_rng(0)
+    n = 5000
+    steps = np.cumsum(rng.integers(-3, 50, n))  # repeated and restarted steps too
+    epochs = np.repeat(np.arange(10, dtype=np.float64) / 3, n // 10)
+    times = np.sort(rng.random(n).astype(np.float32) * 1e4)
+    values = rng.standard_normal(n)
+    values[: len(SPECIAL)] = SPECIAL
+    s, e, t, v = decode(*encode(steps, epochs, times, values))
+    assert s.tolist() == steps.tolist() and e.tolist() == epochs.tolist()
+    assert t.tobytes() == times.tobytes() and _bits(v) == _bits(values)
+
+
+def test_epochs_of_a_slice():
+    runs = [(0, 0.0), (4, 1.0), (9, 2.5)]
+    full = np.repeat([0.0, 1.0, 2.5], [4, 5, 3])
+    for a, b in [(0, 12), (3, 5), (4, 9), (10, 12), (5, 5)]:
+        assert epochs_between(runs, a, b).tolist() == full[a:b].tolist()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _elsewhere(code: str, *args: object) -> str:
+    """Run ``code`` in another process (an earlier session, a script): its runs are past runs here."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+YESTERDAY = """
+import sys, numpy as np
+from lossplot_widget import LiveLossWidget
+path, dump = sys.argv[1], sys.argv[2]
+special = np.frombuffer(bytes.fromhex(sys.argv[3]), "<f8")
+w = LiveLossWidget(store=path, project="demo")
+cols = {}
+for name, values, config in (("a", special.tolist() + [0.5, 0.25], {"lr": 0.1}), ("b", [3.0, 2.0, 1.0], {"lr": 0.01})):
+    with w.run(name, config=config):
+        for i, v in enumerate(values):
+            w.log(loss=v)
+            if i % 3 == 2:
+                w.log_epoch(val_loss=v * 2)
+    h = w.runs[name].history
+    for m in h:
+        for col in ("steps", "values", "epochs", "times"):
+            cols[f"{name}/{m}/{col}"] = getattr(h[m], col)
+    cols[f"{name}/t0"] = np.array([h.t0])
+np.savez(dump, **cols)
+"""
+
+
+def _yesterday(tmp_path):
+    path, dump = tmp_path / "runs.sqlite", tmp_path / "yesterday.npz"
+    _elsewhere(YESTERDAY, path, dump, SPECIAL.astype("<f8").tobytes().hex())
+    return path, np.load(dump)
+
+
+def _past(w, name):
+    """The key a listed past run has in the widget: its name and its start."""
+    keys = [k for k in w.runs if k.split(" (")[0] == name and " (" in k]
+    assert len(keys) == 1, list(w.runs)
+    return keys[0]
+
+
+def test_runs_come_back_unticked_then_exact_when_shown(tmp_path):
+    path, old = _yesterday(tmp_path)
+    w = LiveLossWidget(store=path, project="demo")
+    a, b = _past(w, "a"), _past(w, "b")
+    assert list(w.runs) == [a, b]  # in the order they began
+    assert w.runs[a].status == "finished" and w.runs[a].config == {"lr": 0.1}
+    assert len(w.runs[a].history) == 0  # listed from the rows only: no point read yet
+    rows = {r.name: r for r in w._build().runs}  # the run table's rows
+    assert rows[a].hidden and rows[b].hidden
+    assert rows[b].stats["loss"].min == 1.0 and rows[b].stats["loss"].min_step == 2
+    assert rows[b].points == 3 + 1
+
+    w.set_run_visible(a)
+    h = w.runs[a].history
+    for m in ("loss", "val_loss"):
+        assert h[m].steps.tolist() == old[f"a/{m}/steps"].tolist()
+        assert _bits(h[m].values) == _bits(old[f"a/{m}/values"])
+        assert h[m].epochs.tolist() == old[f"a/{m}/epochs"].tolist()
+        assert h[m].times.tobytes() == old[f"a/{m}/times"].tobytes()
+    assert h.t0 == old["a/t0"][0]
+    assert a not in w._hidden and b in w._hidden
+    assert LiveLossWidget(store=path, project="other").runs == {}  # another project lists none
+
+
+def test_a_new_run_of_a_past_name_is_new_and_logging_into_the_listed_one_continues_it(tmp_path):
+    path, _ = _yesterday(tmp_path)
+    w = LiveLossWidget(store=path, project="demo")
+    with w.run("a"):  # today's "a": a run of its own, beside yesterday's
+        w.log(loss=0.7)
+    assert w.runs["a"].history["loss"].steps.tolist() == [0]
+    key = _past(w, "b")
+    with w.run(key):  # yesterday's "b" goes on
+        w.log(loss=0.5)
+    assert w.runs[key].history["loss"].steps.tolist() == [0, 1, 2, 3]
+    assert any("continues from the run store" in n for n in w._notes)
+    w.close()
+    store = RunStore(path)
+    b = store.latest("b")
+    assert store.read(b.id)["loss"][3].tolist() == [3.0, 2.0, 1.0, 0.5]
+    assert b.status == "finished"
+    assert sorted(r.name for r in store.runs()) == ["a", "a", "b"]
+
+
+def test_delete_run_removes_it_from_the_store(tmp_path):
+    path, _ = _yesterday(tmp_path)
+    w = LiveLossWidget(store=path, project="demo")
+    with w.run("c"):
+        w.log(loss=1.0)
+    w.flush()
+    assert sorted(r.name for r in RunStore(path).runs()) == ["a", "b", "c"]
+    w.delete_run("c")
+    w.delete_run(_past(w, "a"))  # a listed past run, never loaded
+    w.flush()
+    assert sorted(r.name for r in RunStore(path).runs()) == ["b"]
+    assert [k.split(" (")[0] for k in w.runs] == ["b"]
+    with pytest.raises(KeyError):
+        w.delete_run("nope")
+
+
+def test_store_none_writes_nothing_and_the_default_follows_the_environment(tmp_path, monkeypatch):
+    w = LiveLossWidget(store=None)
+    w.log(loss=1.0)
+    assert w.store is None
+    target = tmp_path / "env.sqlite"
+    monkeypatch.setenv("LOSSPLOT_STORE", str(target))
+    w = LiveLossWidget()
+    w.log(loss=1.0)
+    w.close()
+    assert w.store is not None and w.store.path == str(target) and target.exists()
+    assert [r.status for r in RunStore(target).runs()] == ["running"]  # the implicit run: until its scope ends
+    monkeypatch.setenv("LOSSPLOT_STORE", "off")
+    assert LiveLossWidget().store is None
+
+
+def test_past_runs_are_those_of_the_project_latest_first_and_at_most_20(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    _elsewhere("""
+        import sys
+        from lossplot_widget import RunWriter
+        for project, name in [("p1", "x"), ("p2", "y"), ("p1", "z")] + [("p3", f"r{i}") for i in range(25)]:
+            with RunWriter(sys.argv[1], name, project=project) as r:
+                r.log(loss=1.0)
+        with RunWriter(sys.argv[1], "x", project="p1") as r:  # a resumed job continues its run
+            r.log(loss=2.0)
+    """, path)
+    w = LiveLossWidget(store=path, project="p1")
+    assert [k.split(" (")[0] for k in w.runs] == ["x", "z"]
+    w.set_run_visible(_past(w, "x"))
+    assert w.runs[_past(w, "x")].history["loss"].values.tolist() == [1.0, 2.0]
+    names = [k.split(" (")[0] for k in LiveLossWidget(store=path, project="p3").runs]
+    assert names == [f"r{i}" for i in range(5, 25)]  # the 20 latest, in the order they began
+
+
+def test_runs_of_this_process_are_not_listed_again(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    w1 = LiveLossWidget(store=path)
+    with w1.run("a"):
+        w1.log(loss=1.0)
+    w1.flush()
+    assert list(LiveLossWidget(store=path).runs) == []  # w1 shows them; a second widget starts empty
+
+
+def test_a_million_points_take_at_most_24_bytes_each(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal(1_000_000)
+    with RunWriter(path, "big", interval=0.0) as r:
+        for chunk in np.array_split(values, 200):  # 200 batches, as a live run writes them
+            for v in chunk.tolist():
+                r.log(loss=v)
+            r.flush()
+    store = RunStore(path)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    per_point = store.size() / len(values)
+    assert per_point <= 24, per_point
+    got = store.read(store.runs()[0].id)["loss"][3]
+    assert _bits(got) == _bits(values)
+
+
+def test_a_corrupt_store_warns_once_and_training_goes_on(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(b"not a database" * 100)
+    with pytest.warns(StoreWarning, match="not a valid database"):
+        w = LiveLossWidget(store=path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i in range(10):
+            w.log(loss=float(i))
+        w.flush()
+    assert w.history["loss"].values.tolist() == [float(i) for i in range(10)]
+    assert w.store is None and any("not a valid database" in n for n in w._notes)
+
+
+def test_an_unopenable_store_warns_and_keeps_runs_in_memory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.warns(StoreWarning, match="cannot be opened"):
+        w = LiveLossWidget(store=blocker / "runs.sqlite")  # a directory that is a file
+    w.log(loss=1.0)
+    assert w.history["loss"].values.tolist() == [1.0]
+
+
+def test_a_locked_store_keeps_points_waiting_then_writes_them(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    w = LiveLossWidget(store=path)
+    w.log(loss=0.0)
+    w.flush()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another process' long write
+    with pytest.warns(StoreWarning, match="locked"):
+        for i in range(1, 50):
+            w.log(loss=float(i))
+        w.flush()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once
+        w.log(loss=50.0)
+        w.flush()
+    other.execute("ROLLBACK")
+    other.close()
+    w.flush()
+    store = RunStore(path)
+    assert store.read(store.runs()[0].id)["loss"][3].tolist() == [float(i) for i in range(51)]
+
+
+def test_a_script_s_runs_end_with_it_finished_or_failed(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    _elsewhere(f"from lossplot_widget import LiveLossWidget\nw = LiveLossWidget(store={str(path)!r})\nw.log(loss=1.0)")
+    proc = subprocess.run([sys.executable, "-c", "from lossplot_widget import LiveLossWidget\n"
+                           f"w = LiveLossWidget(store={str(path)!r})\nw.log(loss=2.0)\nraise ValueError('boom')"],
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "boom" in proc.stderr
+    runs = sorted(RunStore(path).runs(), key=lambda r: r.started)
+    assert [(r.status, r.error) for r in runs] == [("finished", None), ("failed", "ValueError: boom")]
