@@ -109,6 +109,25 @@ def find_mnist_dir() -> Path:
     raise FileNotFoundError("shipped MNIST files not found in: " + ", ".join(map(str, candidates)))
 
 
+def find_shipped(name: str) -> Path:
+    """A file the tutorials ship in ``notebooks/data/`` (e.g. ``runs_yesterday.sqlite``, the run store of an
+    earlier session of tutorial 01): looked up in ``notebooks/data`` of the source checkout, then ``data`` and
+    ``notebooks/data`` under the working directory.
+
+    >>> find_shipped("runs_yesterday.sqlite").name
+    'runs_yesterday.sqlite'
+    """
+    candidates = [
+        Path(__file__).resolve().parent.parent / "notebooks" / "data" / name,
+        Path.cwd() / "data" / name,
+        Path.cwd() / "notebooks" / "data" / name,
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"{name} not found in: " + ", ".join(map(str, candidates)))
+
+
 #: validation images taken from the end of the training images (as Keras' ``validation_split`` does)
 VAL_SIZE = {"keras": 10_000, "shipped": 2_000}
 

@@ -206,6 +206,7 @@ class RunStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 0.1, readonly: bool = False) -> None:
+        #: the database file
         self.path = os.fspath(path)
         self.readonly = readonly
         self._lock = threading.Lock()
