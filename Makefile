@@ -59,6 +59,7 @@ test-browser: docs node_modules/.installed
 bench: $(VENV)/.installed
 	$(BIN)/$(PIP_INSTALL) -e ".[bench]"
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_store.py  # the run store: RESULTS_store.md
 
 # Browser-side benchmarks (Chromium; JupyterLab, Notebook 7, Voila; ~6 min): write benchmarks/RESULTS_browser.md
 # and benchmarks/RESULTS_browser_controls.md
