@@ -112,7 +112,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._links: list[traitlets.link] = []
         self._shown = False  # displayed by the user (or by the first log()): never shown again by log()
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
-        self._follow_sink = HistorySink(self._runs, self._add_note, self._maybe_draw)
+        self._follow_sink = HistorySink(self._runs, self._add_note, self._maybe_draw, owns=self._shows_row)
         self._store_sink = self._follow_sink  # it takes a followed run store's runs too
         self._store: StoreSync | None = None
         self._writes: FrameLoop | None = None
@@ -245,6 +245,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         []
         """
         self._check_run(name)
+        if self._writes is not None:
+            self._writes.flush()  # the store keeps it whole
         self._runs.remove(name)
         self._hidden = self._hidden - {name}
         self._redraw()
@@ -270,7 +272,9 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         return None if self._store is None else self._store.store
 
     def clear(self) -> None:
-        """Forget every run and its points (a deliberate delete, e.g. a Clear button); a new view."""
+        """Forget every run and its points in this widget (a run store keeps them); a new view."""
+        if self._writes is not None:
+            self._writes.flush()
         self._runs.clear()
         self._hidden = frozenset()
         self._builder = FrameBuilder(self._runs)
@@ -337,6 +341,10 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         if self._view is None:
             raise RuntimeError("the widget is closed: display it again first")
         self._view.set_section(name, open, overlay=overlay, page=page)
+
+    def _shows_row(self, path: str, run_id: int) -> bool:
+        """A row of this widget's run store that it writes or listed (following that store skips it)."""
+        return self._store is not None and self._store.shows(path, run_id)
 
     def _check_run(self, name: str) -> None:
         if name not in self._runs:

@@ -77,8 +77,9 @@ class Run:
         self.thread = threading.current_thread()
         #: per metric, statistics read from a run store while the points are not loaded (the run table shows them)
         self.saved_stats: dict[str, Stats] | None = None
-        #: where the run is read from (``"follow"``: a followed log directory, ``"store"``: a followed run store);
-        #: ``None`` for a run logged here (only those are written to the widget's own run store)
+        #: where the run is read from (``"follow"``: a followed log directory, ``"store"``: a followed run store,
+        #: ``"past"``: listed from the widget's run store and not continued); ``None`` for a run logged here (only
+        #: those are written to the widget's run store)
         self.source: str | None = None
         self._owner = owner
 
@@ -107,9 +108,14 @@ class Run:
             step = coerce_step(step)
         if epoch is not None:
             epoch = coerce_epoch(epoch)
-        if self.status != RUNNING and self.status != FOLLOWED:
-            self.reopen()
+        if self.source is not None or (self.status != RUNNING and self.status != FOLLOWED):
+            self._reopen_if_needed()
         return self.history.append(clean, step, epoch, plain)
+
+    def _reopen_if_needed(self) -> None:
+        # an ended run, or a run listed from a store (even one still running elsewhere): continued here
+        if self.source == "past" or (self.status != RUNNING and self.status != FOLLOWED):
+            self.reopen()
 
     def record_epoch(self, values: Mapping[str, object] | None, metrics: dict[str, object]) -> None:
         h = self.history

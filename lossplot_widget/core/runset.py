@@ -76,7 +76,7 @@ class RunSet(Mapping[str, Run]):
         #: names a fresh ``run-N`` never takes (the runs of a run store)
         self.reserved: set[str] = set()
         #: ``restore(run)``: called before a run takes points again (a store loads the points it holds)
-        self.restore: Callable[[Run], None] = _nothing_to_restore
+        self.restore: Callable[[Run], object] = _nothing_to_restore
 
     @classmethod
     def of(cls, history: History, name: str = "run-1") -> RunSet:
@@ -250,7 +250,7 @@ class RunSet(Mapping[str, Run]):
         """A cell ended with ``error``: main-thread runs it left running fail (e.g. a Keras ``fit`` that raised)."""
         main = threading.main_thread()
         for run in self.snapshot():
-            if run.status == RUNNING and run.thread is main:
+            if run.status == RUNNING and run.thread is main and run.source is None:  # not a run read from elsewhere
                 run.fail(error)
 
 

@@ -27,10 +27,15 @@ __all__ = ["HistorySink"]
 class HistorySink:
     """Followed points into ``runs``: one run per followed run, one series per tag."""
 
-    def __init__(self, runs: RunSet, note: Callable[[str], None], request_frame: Callable[[], None]) -> None:
+    def __init__(
+        self, runs: RunSet, note: Callable[[str], None], request_frame: Callable[[], None],
+        owns: Callable[[str, int], bool] = lambda path, run_id: False,
+    ) -> None:
         self.runs = runs
         self.note = note
         self.request_frame = request_frame
+        #: ``owns(store path, run id)``: a row of the widget's own store that it shows already (not followed)
+        self.owns = owns
 
     def ingest(self, batch: Batch) -> int:
         """Load every series of ``batch``; return the number of points."""
@@ -51,10 +56,10 @@ class HistorySink:
                     n += len(points)
         return n
 
-    def ingest_stored(self, stored: StoredRun, series: dict[str, list[Columns]]) -> int:
-        """Run ``stored`` of a followed run store, with its stored status, and its new points (exact, on its
-        own clock); return the number of points."""
-        run = self.runs.adopt(stored.name, status=stored.status)
+    def ingest_stored(self, name: str, stored: StoredRun, series: dict[str, list[Columns]]) -> int:
+        """Run ``name``: row ``stored`` of a followed run store, with its stored status, and its new points (exact,
+        on its own clock); return the number of points."""
+        run = self.runs.adopt(name, status=stored.status)
         run.source = "store"
         run.config.update(stored.config)
         if (run.status, run.ended, run.error) != (stored.status, stored.ended, stored.error):

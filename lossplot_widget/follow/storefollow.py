@@ -1,9 +1,10 @@
 """Follow a run store that other processes write (``w.follow("runs.sqlite")``): their runs, live.
 
 A daemon thread reads the store every ``poll`` seconds through a read-only connection: the runs (their status,
-config, start and end) and the chunks of points written since the last read. Each stored run becomes a run of
-the widget with the stored status (``running``, ``finished``, ``crashed``, ...) and its exact points on its own
-clock.
+config, start and end) and the chunks of points written since the last read. Each stored run (but those the
+widget itself writes or lists from its own store) becomes a run of the widget with the stored status
+(``running``, ``finished``, ``crashed``, ...) and its exact points on its own clock; two rows of one name (a
+script run twice) are told apart by their start.
 
 >>> import os, tempfile
 >>> from lossplot_widget import LiveLossWidget, RunWriter
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import warnings
 import weakref
+from collections import Counter
 from typing import Protocol
 
 from ..store.db import Columns, RunStore, StoredRun, StoreError
@@ -41,13 +44,18 @@ def is_store(path: str | os.PathLike[str]) -> bool:
 class StoreSink(Protocol):
     """Where a store follower delivers what it reads."""
 
-    def ingest_stored(self, run: StoredRun, series: dict[str, list[Columns]]) -> int:
-        """Update run ``run`` (status, config, ...) and append its new points; return the points stored."""
+    def ingest_stored(self, name: str, run: StoredRun, series: dict[str, list[Columns]]) -> int:
+        """Update run ``name`` from stored ``run`` (status, config, ...) and append its new points; return the
+        points stored."""
         ...
 
     def note(self, text: str) -> None: ...
 
     def request_frame(self) -> None: ...
+
+    def owns(self, path: str, run_id: int) -> bool:
+        """Whether row ``run_id`` of store ``path`` is a run the widget shows already (it writes it, or listed it)."""
+        ...
 
 
 class StoreFollower:
@@ -63,7 +71,8 @@ class StoreFollower:
         self._sink = weakref.ref(sink)
         self._store: RunStore | None = None
         self._chunk = 0  # the last chunk read
-        self._seen: dict[str, tuple[object, ...]] = {}
+        self._seen: dict[int, tuple[object, ...]] = {}
+        self._keys: dict[int, str] = {}  # run id -> its name in the widget
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._polling = threading.Lock()  # one poll at a time (the thread's and a direct call)
@@ -111,17 +120,26 @@ class StoreFollower:
         if self._store is None:
             self._store = RunStore(self.path, readonly=True)
         store = self._store
-        runs = {r.name: r for r in store.runs()}
+        # chunks first: a run made after this read has no chunk in it (they come at the next poll), and every
+        # chunk read belongs to a row the runs read below lists. Runs the widget writes or listed are shown already.
         self._chunk, chunks = store.read_since(self._chunk)
-        by_run: dict[str, dict[str, list[Columns]]] = {}
-        for (run_name, metric), parts in chunks.items():
-            by_run.setdefault(run_name, {})[metric] = parts
+        runs = {r.id: r for r in store.runs() if not sink.owns(self.path, r.id)}
+        by_run: dict[int, dict[str, list[Columns]]] = {}
+        for (run_id, metric), parts in chunks.items():
+            by_run.setdefault(run_id, {})[metric] = parts
+        names = Counter(r.name for r in runs.values())
         n = 0
-        for name, stored in runs.items():
+        for rid, stored in sorted(runs.items()):
+            key = self._keys.get(rid)
+            if key is None:  # a name two rows share (a script run twice): the later one is told by its start
+                taken = set(self._keys.values())
+                key = stored.name if names[stored.name] == 1 and stored.name not in taken else \
+                    f"{stored.name} ({time.strftime('%m-%d %H:%M', time.localtime(stored.started))} #{rid})"
+                self._keys[rid] = key
             facts = (stored.status, stored.ended, stored.error, repr(stored.config))
-            if name in by_run or self._seen.get(name) != facts:
-                n += sink.ingest_stored(stored, by_run.get(name, {}))
-                self._seen[name] = facts
+            if rid in by_run or self._seen.get(rid) != facts:
+                n += sink.ingest_stored(key, stored, by_run.get(rid, {}))
+                self._seen[rid] = facts
         self.polls += 1
         self.points += n
         if n or chunks:

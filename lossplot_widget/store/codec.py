@@ -5,9 +5,10 @@
 - **steps**: int64, first value then differences, zlib-compressed: a series logged every step is ~0 bytes.
 - **epochs**: float64 run-length pairs ``(index, epoch)``, zlib-compressed: a few bytes per epoch.
 - **times**: float32 seconds since the run's clock started (what :class:`~lossplot_widget.core.series.Series`
-  keeps), differences bit-cast to int32 before zlib: ~3 bytes per point.
+  keeps), bit-cast to int32 and differenced before zlib: about a byte per point.
 
-About 11-12 bytes per point in all, against 28 for the raw columns.
+About 9 bytes per point in all for a metric logged every step (``benchmarks/RESULTS_store.md``), against 28
+for the raw columns.
 
 >>> import numpy as np
 >>> x = np.array([1.0, np.nan, -np.inf, 5e-324, 1e308])

@@ -174,7 +174,18 @@ def encode_points(steps: Any, epochs: Any, times: Any, values: Any) -> tuple[byt
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=_plain)
+    try:
+        return json.dumps(value, default=_plain)
+    except (TypeError, ValueError):  # e.g. a dict with tuple keys: keys as strings
+        return json.dumps(_string_keys(value), default=_plain)
+
+
+def _string_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -270,29 +281,30 @@ class RunStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self._run(sql, args)
-        host = socket.gethostname()
-        out = []
-        for row in rows:
-            run = self._stored(row)
-            if run.status == "running" and run.host == host and not _alive(run.pid, row[11] or ""):
-                run = StoredRun(**{**run.__dict__, "status": CRASHED})
-                if not self.readonly:
-                    try:
-                        self._run("UPDATE runs SET status = ? WHERE id = ? AND status = 'running' AND pid = ?",
-                                  (CRASHED, run.id, run.pid))
-                    except StoreError:
-                        pass  # listed as crashed all the same
-            out.append(run)
-        return out
+        return [self._checked(row) for row in rows]
+
+    def _checked(self, row: Sequence[Any]) -> StoredRun:
+        """The run of ``row``; ``crashed`` when it says ``running`` but its writer, a process of this host, is gone."""
+        run = self._stored(row)
+        if run.status == "running" and run.host == socket.gethostname() and not _alive(run.pid, row[11] or ""):
+            run = StoredRun(**{**run.__dict__, "status": CRASHED})
+            if not self.readonly:
+                try:
+                    self._run("UPDATE runs SET status = ? WHERE id = ? AND status = 'running' AND pid = ?",
+                              (CRASHED, run.id, run.pid))
+                except StoreError:
+                    pass  # listed as crashed all the same
+        return run
 
     def names(self) -> set[str]:
         """Every run name in the store."""
         return {name for (name,) in self._run("SELECT name FROM runs")}
 
-    def latest(self, name: str) -> StoredRun | None:
-        """The newest run named ``name`` (``None`` if the store has none)."""
-        rows = self._run("SELECT * FROM runs WHERE name = ? ORDER BY started DESC, id DESC LIMIT 1", (name,))
-        return self._stored(rows[0]) if rows else None
+    def latest(self, name: str, project: str | None = None) -> StoredRun | None:
+        """The newest run named ``name`` (of ``project`` when given; ``None`` if the store has none)."""
+        where, args = ("name = ?", [name]) if project is None else ("name = ? AND project = ?", [name, project])
+        rows = self._run(f"SELECT * FROM runs WHERE {where} ORDER BY started DESC, id DESC LIMIT 1", args)
+        return self._checked(rows[0]) if rows else None
 
     @staticmethod
     def _stored(row: Sequence[Any]) -> StoredRun:
@@ -316,13 +328,13 @@ class RunStore:
                 parts.setdefault(name, []).append(self._decode(blobs))
         return {name: tuple(np.concatenate(col) for col in zip(*chunks)) for name, chunks in parts.items()}  # type: ignore[misc]
 
-    def read_since(self, chunk_id: int) -> tuple[int, dict[tuple[str, str], list[Columns]]]:
+    def read_since(self, chunk_id: int) -> tuple[int, dict[tuple[int, str], list[Columns]]]:
         """Chunks written after chunk ``chunk_id`` (following a store): the last chunk id and
-        ``{(run name, metric): [columns, ...]}`` in written order."""
+        ``{(run id, metric): [columns, ...]}`` in written order."""
         rows = self._run(
-            "SELECT c.id, r.name, m.name, c.steps, c.epochs, c.times, c.vals FROM chunks c "
-            "JOIN metrics m ON c.metric = m.id JOIN runs r ON m.run = r.id WHERE c.id > ? ORDER BY c.id", (chunk_id,))
-        out: dict[tuple[str, str], list[Columns]] = {}
+            "SELECT c.id, m.run, m.name, c.steps, c.epochs, c.times, c.vals FROM chunks c "
+            "JOIN metrics m ON c.metric = m.id WHERE c.id > ? ORDER BY c.id", (chunk_id,))
+        out: dict[tuple[int, str], list[Columns]] = {}
         for cid, run, metric, *blobs in rows:
             out.setdefault((run, metric), []).append(self._decode(blobs))
             chunk_id = cid

@@ -46,13 +46,15 @@ from ..core.runset import RunSet
 from ..core.series import Stats
 from ..render.schedule import DRAWN, FrameLoop
 from .codec import encode, epochs_between
-from .db import RunRow, RunStore, StoredRun, StoreError, summary_of
+from .db import Columns, RunRow, RunStore, StoredRun, StoreError, summary_of
 from .location import default_project, store_path
 
 __all__ = ["PAST_RUNS", "WRITE_EVERY", "StoreSync", "StoreWarning", "open_sync", "write_loop"]
 
 #: seconds between two writes while a loop logs (the points a killed process can lose)
 WRITE_EVERY = 0.5
+#: :attr:`Run.source` of a run listed from the store (seen, not logged here: never written from here)
+PAST = "past"
 
 #: stored runs of the project a new widget lists (the most recently started); older ones: ``set_run_visible``
 PAST_RUNS = 20
@@ -83,6 +85,8 @@ class StoreSync:
         self._summaries: dict[Run, dict[str, list[float]]] = {}
         #: stored runs in the run set whose points are not loaded yet
         self.past: dict[str, StoredRun] = {}
+        #: stored runs whose points were read to be seen (ticked), not continued: never written from here
+        self.viewed: dict[str, StoredRun] = {}
         #: why the store was given up (``None`` while it works)
         self.broken: StoreError | None = None
         self._locked_warned = False
@@ -99,7 +103,7 @@ class StoreSync:
         except StoreError as exc:
             self._fail(exc)
             return []
-        known = set(self._ids.values()) | {s.id for s in self.past.values()}
+        known = set(self._ids.values()) | {s.id for s in [*self.past.values(), *self.viewed.values()]}
         return [self._adopt(s, _key(s, self.runs)) for s in reversed(stored) if s.id not in known]
 
     def resume(self, name: str) -> Run | None:
@@ -108,7 +112,7 @@ class StoreSync:
         if name in self.runs:
             return None
         try:
-            stored = self.store.latest(name)
+            stored = self.store.latest(name, self.project)
         except StoreError as exc:
             self._fail(exc)
             return None
@@ -116,28 +120,46 @@ class StoreSync:
 
     def _adopt(self, s: StoredRun, key: str) -> Run:
         run = self.runs.adopt(key, status=s.status, latest=False)
+        run.source = PAST  # not written from here unless continued (see load)
         run.config.update(s.config)
         run.error, run.started, run.ended = s.error, s.started, s.ended
         run.saved_stats = {name: _stats(row) for name, row in s.summary.items()}
         self.past[key] = s
         return run
 
-    def load(self, run: Run, continuing: bool = False) -> None:
-        """Read the points of past run ``run`` into its history (exact; its clock is the stored one)."""
-        stored = self.past.pop(run.name, None)
-        if stored is None:
-            return
-        try:
-            columns = self.store.read(stored.id)
-        except StoreError as exc:
-            self.past[run.name] = stored
-            self._fail(exc)
-            return
-        if continuing:
+    def load(self, run: Run, continuing: bool = False) -> bool:
+        """Read the points of past run ``run`` into its history (exact; its clock is the stored one); with
+        ``continuing``, this process writes the run from now on (its row is taken over). ``False`` when they
+        could not be read (a warning says why; the run stays listed)."""
+        with self._flushing:  # a write on the waker's thread never sees a half-loaded run
+            stored = self.past.get(run.name)
+            if stored is not None:
+                try:
+                    columns = self.store.read(stored.id)
+                except StoreError as exc:
+                    self._fail(exc)
+                    return False
+                self._fill(run, stored, columns)
+                del self.past[run.name]
+                self.viewed[run.name] = stored
+            stored = self.viewed.get(run.name) if continuing else None
+            if stored is None:
+                return True
             try:
                 self.store.take_over(stored.id)
             except StoreError as exc:
                 self._fail(exc)
+                return False
+            del self.viewed[run.name]
+            run.source = None  # logged here from now on: written
+            self._ids[run] = stored.id
+            self._facts[run] = ()  # its row is written at the next flush (status running, this process)
+        last = run.history.last_step
+        self._note(f"run {run.name!r} continues from the run store ({stored.points} points"
+                   f"{'' if last is None else f', from step {last + 1}'})")
+        return True
+
+    def _fill(self, run: Run, stored: StoredRun, columns: dict[str, Columns]) -> None:
         h = run.history
         with h.lock:
             if stored.t0 is not None:
@@ -147,17 +169,20 @@ class StoreSync:
                 self._written[(run, name)] = len(values)
             self._summaries[run] = dict(stored.summary)
         run.saved_stats = None
-        self._ids[run] = stored.id
-        self._facts[run] = self._row_facts(run)
-        if continuing:
-            last = h.last_step
-            self._note(f"run {run.name!r} continues from the run store ({stored.points} points"
-                       f"{'' if last is None else f', from step {last + 1}'})")
+
+    def shows(self, path: str, run_id: int) -> bool:
+        """Whether row ``run_id`` of the store file ``path`` is one this sync writes or listed."""
+        try:
+            same = os.path.samefile(path, self.store.path)
+        except OSError:
+            return False
+        ids = {*self._ids.values(), *(s.id for s in [*self.past.values(), *self.viewed.values()])}
+        return same and run_id in ids
 
     def delete(self, run: Run) -> bool:
         """Remove ``run`` from the store (``False`` when it is not stored); it is not written again."""
         with self._flushing:
-            stored = self.past.pop(run.name, None)
+            stored = self.past.pop(run.name, None) or self.viewed.pop(run.name, None)
             rid = stored.id if stored is not None else self._ids.get(run)
             for key in [k for k in self._written if k[0] is run]:
                 del self._written[key]
@@ -191,13 +216,15 @@ class StoreSync:
                 return self._flush()
             except StoreError as exc:
                 self._fail(exc)
-                return 0
+            except Exception as exc:  # a bug or an unexpected value: the store stops, training goes on
+                self._fail(StoreError("unavailable", self.store.path, exc))
+            return 0
 
     def _flush(self) -> int:
-        rows: list[RunRow] = []
+        rows: list[tuple[Run, tuple[Any, ...], RunRow]] = []
         slices: list[tuple[Run, str, int, int, tuple[np.ndarray, ...]]] = []
         for run in self.runs.snapshot():
-            if run.name in self.past or run.source is not None or run.status == FOLLOWED:
+            if run.source is not None or run.status == FOLLOWED:  # past, viewed or followed: not ours to write
                 continue
             rid = self._ids.get(run)
             if rid is None:
@@ -207,20 +234,19 @@ class StoreSync:
                 continue
             summary = self._summaries.setdefault(run, {})
             new = self._slices(run, summary, slices)
-            facts = self._row_facts(run)
+            facts = self._row_facts(run)  # as written now: a status changed during the write is written next time
             if new or facts != self._facts.get(run):
                 points = sum(int(row[0]) for row in summary.values())
-                rows.append(RunRow(rid, run.status, run.error, run.ended, run.config, dict(summary), points,
-                                   run.history.t0))
+                rows.append((run, facts, RunRow(rid, facts[0], facts[1], facts[2], run.config, dict(summary), points,
+                                                facts[4])))
         chunks = [(self._ids[run], name, *encode(*cols), b - a) for run, name, a, b, cols in slices]
         if not rows and not chunks:
             return 0
-        self.store.write(rows, chunks)
+        self.store.write([row for _, _, row in rows], chunks)
         for run, name, _, b, _ in slices:
             self._written[(run, name)] = b
-        for row in rows:
-            run = next(r for r, i in self._ids.items() if i == row.id)
-            self._facts[run] = self._row_facts(run)
+        for run, facts, _ in rows:
+            self._facts[run] = facts
         self.writes += 1
         return sum(b - a for _, _, a, b, _ in slices)
 
@@ -276,18 +302,27 @@ def _stats(row: list[float]) -> Stats:
 _SYNCS: weakref.WeakSet[StoreSync] = weakref.WeakSet()
 
 
+def _in_ipython() -> bool:
+    """An IPython shell or kernel (its cells' errors are handled per cell; ``sys.last_value`` is a past cell's)."""
+    ipython = sys.modules.get("IPython")
+    try:
+        return ipython is not None and ipython.get_ipython() is not None
+    except Exception:  # pragma: no cover - a half torn-down IPython at exit
+        return True
+
+
 @atexit.register
 def _flush_all() -> None:
     # registered after the frame loops' atexit (render.schedule is imported first), so it runs before they stop.
     # The process ends normally: runs still running (a script's implicit run, a w.run() never finished) end here,
-    # ``failed`` if a script ends on an uncaught exception (not a kernel: its cells' errors are handled per cell),
+    # ``failed`` if a script ends on an uncaught exception (not IPython: its cells' errors are handled per cell),
     # so that a later session lists them as they ended, not as ``crashed``.
-    error = None if "ipykernel" in sys.modules else getattr(sys, "last_value", None)
+    error = None if _in_ipython() else getattr(sys, "last_value", None)
     now = time.time()
     for sync in list(_SYNCS):
         try:
             for run in sync.runs.snapshot():
-                if run.status == RUNNING and run.source is None and run.name not in sync.past:
+                if run.status == RUNNING and run.source is None:
                     run.status, run.ended = (FINISHED, now) if error is None else (FAILED, now)
                     if error is not None:
                         run.error = f"{type(error).__name__}: {error}"[:200]

@@ -22,9 +22,9 @@ from typing import Any
 from ..core.history import History
 from ..core.run import Run
 from ..core.runset import RunSet
-from .db import RunStore, StoreError
-from .location import DEFAULT
-from .sync import WRITE_EVERY, StoreSync, open_sync, write_loop
+from .db import RunStore
+from .location import DEFAULT, default_project, store_path
+from .sync import WRITE_EVERY, StoreSync, write_loop
 
 __all__ = ["RunWriter"]
 
@@ -37,7 +37,8 @@ class RunWriter:
     store : str or path-like
         The store file; default: the widget's default (``LOSSPLOT_STORE`` or the per-user data directory).
     name : str, optional
-        The run's name (default: a fresh ``run-N``). A name the store holds continues that run: its steps go on.
+        The run's name (default: a fresh ``run-N``). A name the project's runs in the store hold continues the
+        newest such run (a resumed job): its steps go on.
     config : dict, optional
         Hyper-parameters shown in the run table.
     project : str, optional
@@ -49,6 +50,8 @@ class RunWriter:
     ------
     StoreError
         The store cannot be opened (a script has nobody to show a note to: it fails early instead).
+    ValueError
+        No store is named (``store=None``, or ``LOSSPLOT_STORE=off`` and no ``store``).
     """
 
     def __init__(
@@ -56,9 +59,10 @@ class RunWriter:
         *, project: str | None = None, interval: float = WRITE_EVERY,
     ) -> None:
         self._runs = RunSet(after_log=self._after_log)
-        sync = open_sync(store, self._runs, project=project)
-        if sync is None:
-            raise StoreError("unavailable", str(store), RuntimeError("no store (store=None or LOSSPLOT_STORE=off)"))
+        path = store_path(store)
+        if path is None:
+            raise ValueError("RunWriter needs a store: store=None or LOSSPLOT_STORE=off names none")
+        sync = StoreSync(RunStore(path), self._runs, project=default_project() if project is None else project)
         self._sync: StoreSync = sync
         self._runs.restore = lambda run: sync.load(run, continuing=True)
         if name is not None:

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
@@ -266,3 +267,91 @@ def test_a_script_s_runs_end_with_it_finished_or_failed(tmp_path):
     assert proc.returncode == 1 and "boom" in proc.stderr
     runs = sorted(RunStore(path).runs(), key=lambda r: r.started)
     assert [(r.status, r.error) for r in runs] == [("finished", None), ("failed", "ValueError: boom")]
+
+
+def test_ticking_then_continuing_a_past_run_takes_it_over(tmp_path):
+    path, _ = _yesterday(tmp_path)
+    w = LiveLossWidget(store=path, project="demo")
+    key = _past(w, "b")
+    w.set_run_visible(key)  # seen first ...
+    w.flush()
+    b = RunStore(path).latest("b")
+    assert b.pid != os.getpid() and b.points == 4  # ... which writes nothing
+    with w.run(key):  # ... then continued: this process writes it from now on
+        w.log(loss=0.5)
+    w.flush()
+    b = RunStore(path).latest("b")
+    assert (b.pid, b.status, b.points) == (os.getpid(), "finished", 5)
+    assert RunStore(path).read(b.id)["loss"][3].tolist() == [3.0, 2.0, 1.0, 0.5]
+    assert any("continues from the run store" in n for n in w._notes)
+
+
+def test_a_run_another_live_process_writes_is_only_viewed(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    ready = tmp_path / "ready"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import pathlib, time
+        from lossplot_widget import RunWriter
+        r = RunWriter({str(path)!r}, "live", project="demo")
+        for i in range(5):
+            r.log(loss=float(i))
+        r.flush()
+        pathlib.Path({str(ready)!r}).touch()
+        time.sleep(30)
+    """)], env=env)
+    try:
+        deadline = time.time() + 60
+        while not ready.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        w = LiveLossWidget(store=path, project="demo")
+        key = _past(w, "live")
+        assert w.runs[key].status == "running"  # its writer is alive: not crashed
+        w.set_run_visible(key)
+        assert w.runs[key].history["loss"].values.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+        w.runs[key].fail(ValueError("a cell failed"))  # whatever happens to it here ...
+        w.flush()
+        live = RunStore(path).latest("live")
+        assert (live.pid, live.status) == (writer.pid, "running")  # ... its row stays its writer's
+    finally:
+        writer.kill()
+        writer.wait()
+    assert RunStore(path).latest("live").status == "crashed"
+
+
+def test_following_a_store_keeps_runs_of_one_name_apart(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    _elsewhere("""
+        import sys
+        from lossplot_widget.store.db import RunRow, RunStore, encode_points
+        store = RunStore(sys.argv[1])
+        for name, values, status in (("a", [1.0, 2.0], "finished"), ("a", [9.0], "crashed")):
+            rid = store.new_run(name, project="p", config={}, started=float(len(values)), t0=0.0)
+            n = len(values)
+            store.write([RunRow(rid, status, None, 1.0, {}, {}, n)],
+                        [(rid, "loss", *encode_points(range(n), [0] * n, [0.0] * n, values))])
+    """, path)
+    w = LiveLossWidget(store=None)
+    follower = w.follow(path, poll=0.1)
+    follower.poll_once()
+    follower.stop()
+    got = sorted((run.status, run.history["loss"].values.tolist()) for run in w.runs.values())
+    assert got == [("crashed", [9.0]), ("finished", [1.0, 2.0])]
+    own = LiveLossWidget(store=path)
+    own.log(loss=5.0)
+    own.flush()
+    before = len(own.runs)
+    own.follow(path, poll=0.1).stop()  # its own runs are not followed back into it
+    assert all(not k.startswith("run-") or k in list(own.runs)[:before] for k in own.runs)
+
+
+def test_odd_configs_are_stored_and_remove_run_keeps_the_store_whole(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    w = LiveLossWidget(store=path)
+    with w.run("sched", config={"milestones": {(0, 10): 0.1}, "arr": np.arange(3), "obj": object}):
+        for i in range(10):
+            w.log(loss=float(i))
+    w.remove_run("sched")  # right away: the last points and the status are written first
+    (run,) = RunStore(path).runs()
+    assert run.status == "finished" and run.points == 10
+    assert run.config["milestones"] == {"(0, 10)": 0.1} and run.config["arr"] == [0, 1, 2]
