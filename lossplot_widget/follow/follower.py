@@ -30,7 +30,6 @@ logs one) or the ``epoch`` column of a CSV log.
 from __future__ import annotations
 
 import os
-import threading
 import time
 import warnings
 import weakref
@@ -42,6 +41,7 @@ import numpy as np
 
 from .inotify import DirWatch
 from .logruns import Batch, LogDir, TagsArg, default_tags, tag_filter
+from .polling import PollingThread
 from .tbevents import CorruptRecord, CorruptRecordWarning
 
 __all__ = ["FollowSink", "FollowWarning", "Follower", "default_tags", "tag_filter"]
@@ -66,7 +66,7 @@ class FollowWarning(UserWarning):
     """A follower could not read something (the message says what; it keeps polling)."""
 
 
-class Follower:
+class Follower(PollingThread):
     """Polls a log directory from a background thread and hands what is new to a :class:`FollowSink`.
 
     Create it with :meth:`LiveLossWidget.follow`; stop it with :meth:`stop` (closing the
@@ -127,8 +127,7 @@ class Follower:
         )
         self._sink = weakref.ref(sink)
         self._scanned_at = -np.inf
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(self.logdir)
         #: seconds from a scalar's wall time (when the writer logged it) to its arrival in the history
         self.latencies: deque[float] = deque(maxlen=100_000)
         self.points = 0
@@ -139,27 +138,10 @@ class Follower:
             self.start()
 
     # ------------------------------------------------------------ lifecycle
-    def start(self) -> None:
-        """Start the polling thread (done by :meth:`LiveLossWidget.follow`)."""
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name=f"lossplot-follow:{self.logdir}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop following (the points already read stay in the widget)."""
-        self._stop.set()
+    def _wake(self) -> None:
         watch = self._watch
         if watch is not None:
             watch.wake()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
     def _loop(self) -> None:
         self._watch = DirWatch() if self.wake else None

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from ..store.db import Columns, RunStore, StoredRun, StoreError
 from .follower import FollowWarning
+from .polling import PollingThread
 
 __all__ = ["StoreFollower", "StoreSink", "is_store"]
 
@@ -58,7 +59,7 @@ class StoreSink(Protocol):
         ...
 
 
-class StoreFollower:
+class StoreFollower(PollingThread):
     """Polls a run store from a background thread (see the module docstring); :meth:`stop` ends it."""
 
     def __init__(
@@ -73,32 +74,13 @@ class StoreFollower:
         self._chunk = 0  # the last chunk read
         self._seen: dict[int, tuple[object, ...]] = {}
         self._keys: dict[int, str] = {}  # run id -> its name in the widget
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(self.path)
         self._polling = threading.Lock()  # one poll at a time (the thread's and a direct call)
         self.points = 0
         self.polls = 0
         self.errors: list[str] = []
         if start:
             self.start()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name=f"lossplot-follow:{self.path}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop following (what was read stays in the widget)."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
     def _loop(self) -> None:
         while not self._stop.is_set() and self._sink() is not None:
