@@ -164,12 +164,14 @@ class RunSet(Mapping[str, Run]):
             raise ValueError(f"a run name must be a non-empty string, got {name!r}")
         with self.lock:
             run = self._runs.get(name) if name is not None else None
+            continued = run is not None
             if run is None:
                 run = self._add(name or self.fresh_name(), config, named=name is not None)
             else:
                 run.config.update(check_config(config))
-                run.reopen()
             self._started = self._latest = run
+        if continued:  # outside the lock: reopening may load a stored run's points (the store's lock, then ours)
+            run.reopen()
         self.changed()
         return run
 

@@ -131,6 +131,8 @@ class StoreSync:
         """Read the points of past run ``run`` into its history (exact; its clock is the stored one); with
         ``continuing``, this process writes the run from now on (its row is taken over). ``False`` when they
         could not be read (a warning says why; the run stays listed)."""
+        if run.source != PAST:  # a run logged here (every reopen comes here): nothing to read, no lock taken
+            return True
         with self._flushing:  # a write on the waker's thread never sees a half-loaded run
             stored = self.past.get(run.name)
             if stored is not None:
