@@ -91,7 +91,10 @@ class StoreSync:
         self.broken: StoreError | None = None
         self._locked_warned = False
         self._flushing = threading.Lock()
+        #: batches written, points written, and the CPU seconds writing took (the store's whole cost to the loop)
         self.writes = 0
+        self.points = 0
+        self.seconds = 0.0
         _SYNCS.add(self)
 
     # --------------------------------------------------------------- past runs
@@ -214,12 +217,17 @@ class StoreSync:
         if self.broken is not None:
             return 0
         with self._flushing:
+            cpu = time.thread_time()
             try:
-                return self._flush()
+                n = self._flush()
+                self.points += n
+                return n
             except StoreError as exc:
                 self._fail(exc)
             except Exception as exc:  # a bug or an unexpected value: the store stops, training goes on
                 self._fail(StoreError("unavailable", self.store.path, exc))
+            finally:
+                self.seconds += time.thread_time() - cpu
             return 0
 
     def _flush(self) -> int:
