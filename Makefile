@@ -6,7 +6,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= torch,keras,lightning,jax,transformers,notebooks,follow,landscape,test,docs
+EXTRAS ?= torch,keras,lightning,jax,transformers,notebooks,follow,landscape,optuna,ray,test,docs
 # the development pins (torch==2.13.0, ...): constraints, not package metadata
 PIP_INSTALL = python -m pip install --quiet -c constraints.txt
 # Keras' TensorFlow backend is tested from a second venv (TensorFlow beside torch and JAX would fight over numpy)

@@ -27,10 +27,12 @@ from .core.grouping import GroupsArg, assign_panels, normalize_groups
 from .core.history import History
 from .core.keywords import check_keywords, keyword_names
 from .core.progress import Progress
+from .core.ranking import Objective
 from .core.runset import Run, RunSet, RunsView
 from .core.tracing import not_traced
 from .follow.follow_mixin import FollowMixin
 from .follow.follower import Follower
+from .follow.optuna_study import StudyFollower
 from .follow.sink import HistorySink
 from .follow.storefollow import StoreFollower
 from .render import static
@@ -103,7 +105,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._runs = RunSet(after_log=self._after_log, changed=self._redraw,
                             stop_requested=self.loop_control.stop_requested)
         self._groups = normalize_groups(groups)
-        self._followers: list[Follower | StoreFollower] = []
+        self._followers: list[Follower | StoreFollower | StudyFollower] = []
         self._notes: list[str] = []  # shown above the plot (e.g. a corrupt event record)
         self._hidden: frozenset[str] = frozenset()  # runs unchecked in the run table (replaced, never mutated)
         self._builder = FrameBuilder(self._runs)
@@ -114,6 +116,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._output = StaticOutput(lambda: super(LiveLossWidget, self)._repr_mimebundle_() or {}, self._svg)
         self._follow_sink = HistorySink(self._runs, self._add_note, self._maybe_draw, owns=self._shows_row)
         self._store_sink = self._follow_sink  # it takes a followed run store's runs too
+        self._study_sink = self._follow_sink  # and an Optuna study's trials
         self._store: StoreSync | None = None
         self._writes: FrameLoop | None = None
         self._store = open_sync(store, self._runs, project=project, note=self._add_note)
@@ -250,6 +253,29 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         self._runs.remove(name)
         self._hidden = self._hidden - {name}
         self._redraw()
+
+    def rank_by(self, metric: str, mode: str | None = None) -> None:
+        """Judge the runs by ``metric`` (``mode``: ``"min"``, ``"max"``; default: by its name, accuracy-like names
+        ``max``): the run table lists the best runs first (a "best so far" line above it) and, once runs outnumber
+        the colours, the best ones keep distinct colours while the rest are drawn muted. Sweep adapters
+        (``follow(study)``, the Ray Tune callback) call it with their objective; a run's
+        :attr:`~lossplot_widget.core.run.Run.score`, when set, counts instead of its best value.
+
+        >>> from lossplot_widget import LiveLossWidget
+        >>> w = LiveLossWidget(store=None); w.rank_by("val_acc"); w.objective
+        Objective(metric='val_acc', maximize=True)
+        """
+        self._runs.objective = Objective.of(metric, mode)
+        self._runs.changed()
+
+    @property
+    def objective(self) -> Objective | None:
+        """What the runs are judged by (see :meth:`rank_by`); ``None``: not named."""
+        return self._runs.objective
+
+    def add_note(self, text: str) -> None:
+        """Show ``text`` above the plot (once; kept for the widget's lifetime), e.g. an adapter's warning."""
+        self._add_note(str(text))
 
     def delete_run(self, name: str) -> None:
         """Delete run ``name``: from this widget and from its run store (every point, for good).

@@ -10,6 +10,7 @@ suffixes ``Loss/train``/``Loss/test``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -42,6 +43,7 @@ def section_of(title: str) -> str:
     return head if sep and head and rest else ""
 
 
+@functools.lru_cache(maxsize=8192)  # asked per series per frame: 300 runs ask it 300 times a frame
 def is_validation(name: str) -> bool:
     """True for ``val_*``-like names (drawn dashed beside their training twin).
 
@@ -137,6 +139,7 @@ _HIGHER = ("acc", "accuracy", "f1", "precision", "recall", "auc", "auroc", "iou"
            "map", "score", "top1", "top5", "psnr", "ssim")
 
 
+@functools.lru_cache(maxsize=8192)
 def higher_is_better(name: str) -> bool:
     """True for accuracy-like names (their best is the max); losses and the rest: the min is best.
 

@@ -232,6 +232,9 @@ class History:
 
     def commit(self) -> None:
         """Move buffered points (and kept device values) into the numpy columns."""
+        with self.lock:
+            if not self._rows and not any(s.pending for s in self._series.values()):
+                return  # nothing buffered (a finished run of a sweep, every frame)
         with self.lock, defer_interrupts():
             self._spread()
             for s in self._series.values():

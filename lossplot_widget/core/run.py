@@ -6,7 +6,8 @@ the narrow :class:`RunOwner` protocol): see :mod:`lossplot_widget.core.runset`.
 Statuses: ``running``, ``finished``, ``stopped`` (the Stop button ended it), ``failed`` (an exception;
 :attr:`Run.error` names it), ``interrupted`` (``KeyboardInterrupt``) and ``followed`` (read from a log
 directory written elsewhere: whether its writer still runs is not known) and ``crashed`` (read from a run store:
-its process died while the run was ``running``).
+its process died while the run was ``running``) and ``pruned`` (a sweep engine ended the trial early:
+an Optuna pruner, a Ray Tune scheduler).
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ from .tracing import not_traced
 from .values import coerce_epoch, coerce_step, merge_checked, torch_tensor_type
 
 __all__ = [
-    "CRASHED", "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunOwner",
+    "CRASHED", "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "PRUNED", "RUNNING", "STATUSES", "STOPPED", "Run",
+    "RunOwner",
     "check_config",
 ]
 
-RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED, CRASHED = (
-    "running", "finished", "stopped", "failed", "interrupted", "followed", "crashed",
+RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED, CRASHED, PRUNED = (
+    "running", "finished", "stopped", "failed", "interrupted", "followed", "crashed", "pruned",
 )
-STATUSES = (RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED, CRASHED)
+STATUSES = (RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED, FOLLOWED, CRASHED, PRUNED)
 
 
 class RunOwner(Protocol):
@@ -81,6 +83,9 @@ class Run:
         #: ``"past"``: listed from the widget's run store and not continued); ``None`` for a run logged here (only
         #: those are written to the widget's run store)
         self.source: str | None = None
+        #: the value a sweep engine judges the run by (an Optuna trial's value, a Ray Tune trial's last value of
+        #: its metric); ``None``: judged by its points (see :class:`~lossplot_widget.core.ranking.Objective`)
+        self.score: float | None = None
         self._owner = owner
 
     # ------------------------------------------------------------------ logging

@@ -38,6 +38,10 @@ class RunSummary:
     #: steps per second: recent while running, over the whole run once it ended
     rate: float = math.nan
     points: int = 0
+    #: the score a sweep engine gave the run (see :attr:`~lossplot_widget.core.run.Run.score`)
+    score: float | None = None
+    #: the colour the run is drawn in (its palette index; :data:`~lossplot_widget.render.palette.MUTED`: grey)
+    color: int = -2
 
 
 def best_of(name: str, st: Stats) -> tuple[float, int]:
@@ -72,5 +76,5 @@ def summarize(run: Run, stats: dict[str, Stats], hidden: bool) -> RunSummary:
     return RunSummary(
         name=run.name, status=run.status, error=run.error, config=dict(run.config), index=run.index,
         hidden=hidden, started=run.started, ended=run.ended, stats=stats, rate=rate,
-        points=sum(st.count for st in stats.values()),
+        points=sum(st.count for st in stats.values()), score=run.score, color=run.index,
     )

@@ -22,11 +22,24 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .history import History
-from .run import CRASHED, FAILED, FINISHED, FOLLOWED, INTERRUPTED, RUNNING, STATUSES, STOPPED, Run, check_config
+from .ranking import Objective
+from .run import (
+    CRASHED,
+    FAILED,
+    FINISHED,
+    FOLLOWED,
+    INTERRUPTED,
+    PRUNED,
+    RUNNING,
+    STATUSES,
+    STOPPED,
+    Run,
+    check_config,
+)
 
 __all__ = [
-    "CRASHED", "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "RUNNING", "STATUSES", "STOPPED", "Run", "RunSet",
-    "RunsView",
+    "CRASHED", "FAILED", "FINISHED", "FOLLOWED", "INTERRUPTED", "PRUNED", "RUNNING", "STATUSES", "STOPPED", "Run",
+    "RunSet", "RunsView",
 ]
 
 
@@ -77,6 +90,9 @@ class RunSet(Mapping[str, Run]):
         self.reserved: set[str] = set()
         #: ``restore(run)``: called before a run takes points again (a store loads the points it holds)
         self.restore: Callable[[Run], object] = _nothing_to_restore
+        #: what the runs are judged by (a sweep's metric and direction): the run table's order, the best runs'
+        #: colours; ``None``: the first metric, by its name's direction, once runs outnumber the colours
+        self.objective: Objective | None = None
 
     @classmethod
     def of(cls, history: History, name: str = "run-1") -> RunSet:

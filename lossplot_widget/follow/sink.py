@@ -16,10 +16,15 @@ run's own clock, which starts at the run's first point (``time`` is relative to 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from ..core.ranking import Objective
 from ..core.runset import FOLLOWED, RunSet
 from ..store.db import Columns, StoredRun
 from .logruns import Batch
+
+if TYPE_CHECKING:
+    from .optuna_study import TrialUpdate
 
 __all__ = ["HistorySink"]
 
@@ -76,3 +81,29 @@ class HistorySink:
                     h.load(tag, steps, epochs, times, values)
                     n += len(values)
         return n
+
+    def ingest_trial(self, name: str, update: TrialUpdate) -> int:
+        """Run ``name``: a sweep's trial with its status, config and score, and its new points (``{metric: (steps,
+        values, wall time)}``, on the run's clock, which starts when the trial did); return the number of points."""
+        run = self.runs.adopt(name, status=update.status)
+        run.source = "follow"
+        run.config.update(update.config)
+        run.score = update.score
+        if (run.status, run.ended, run.error) != (update.status, update.ended, update.error):
+            run.status, run.ended, run.error = update.status, update.ended, update.error
+            self.runs.changed()
+        run.started = update.started
+        h = run.history
+        n = 0
+        with h.lock:
+            if h.t0 is None:
+                h.continue_clock(0.0, at=update.started)
+            for metric, (steps, values, wall) in update.points.items():
+                h.load(metric, steps, [0.0] * len(steps), [wall] * len(steps), values, wall_clock=True)
+                n += len(values)
+        return n
+
+    def set_objective(self, objective: Objective) -> None:
+        """What the runs are judged by (the run table's order, the best runs' colours)."""
+        self.runs.objective = objective
+        self.runs.changed()

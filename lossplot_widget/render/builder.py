@@ -25,7 +25,8 @@ from ..core.epochs import epoch_step_bounds, fractional_epochs, shared_epoch_bou
 from ..core.grouping import assign_panels, is_validation
 from ..core.history import History, Series, Stats
 from ..core.progress import ProgressState
-from ..core.run_summary import summarize
+from ..core.ranking import Objective, default_objective
+from ..core.run_summary import RunSummary, summarize
 from ..core.runset import Run, RunSet
 from .axes import PanelAxes, panel_axes
 from .frame import (
@@ -42,8 +43,9 @@ from .frame import (
     XAt,
 )
 from .marks import best_point, panel_references
+from .palette import MUTED, PALETTE
 from .pyramid import MinMaxPyramid
-from .runstyle import style_panels
+from .runstyle import MUTED_POINTS, run_colors, style_panels
 from .sections import plan
 from .tracks import SeriesTrack, position_bound
 
@@ -91,6 +93,7 @@ class FrameBuilder:
         self._weights: dict[SeriesKey, float] = {}  # this frame's EMA weight per series
         self._titles: dict[SeriesKey, str] = {}  # this frame's panel of each drawn series
         self._limits: dict[str, int] = {}  # this frame's points per series of each overlay panel
+        self._muted: set[str] = set()  # runs drawn muted this frame (lean lines)
         #: per panel: the options and series frames its axes were computed from, and the axes
         self._panel_axes: dict[str, tuple[tuple[object, ...], list[SeriesFrame], PanelAxes]] = {}
 
@@ -125,6 +128,7 @@ class FrameBuilder:
             # a past run of a store, its points not loaded: the stored statistics (the run table only)
             saved = run.saved_stats
             summaries.append(summarize(run, run_stats or dict(saved or {}), run.name in options.hidden))
+        objective, colors = self._colors(summaries)
         layout = assign_panels(list(names), options.groups)
         shows = plan(layout, options)
         shown = shows.shown
@@ -157,14 +161,14 @@ class FrameBuilder:
         panels: dict[str, list[SeriesFrame]] = {}
         for title, members in shown.items():
             panels[title] = [drawn[(r.name, m)] for r in runs for m in members if (r.name, m) in drawn]
-        style_panels(panels, comparing, {r.name: r.index for r in runs})
+        style_panels(panels, comparing, colors)
         references, skipped = panel_references(options, panels)
         axes = {t: self._axes(t, series, options, references.get(t, [])) for t, series in panels.items()}
         rules = shared_epoch_boundaries([r.history for r in runs if r.name not in options.hidden], options.x_axis)
         return Frame(axes=axes, panels=panels, options=options, stats=stats, runs=summaries, comparing=comparing,
                      layout=list(layout), deferred=deferred, filter_valid=shows.filter_valid,
                      filtered=shows.filtered, epoch_rules=rules, progress=progress, notes=(*notes, *skipped),
-                     references=references, main=shows.main, sections=shows.sections)
+                     references=references, main=shows.main, sections=shows.sections, objective=objective)
 
     @staticmethod
     def _overlay_limits(
@@ -234,7 +238,7 @@ class FrameBuilder:
             if last is not None and last[0] == self._signature(run, s, options, key):
                 continue
             n = len(s)
-            limit = self._limits.get(self._titles[key])
+            limit = self._limit(key)
             points = last[1].points if last is not None else (
                 2 * min(n, options.max_points) + min(n, options.readout_points) if limit is None else min(n, limit))
             changed.append((key, WIRE_BYTES_PER_POINT * points))
@@ -273,11 +277,27 @@ class FrameBuilder:
             return position_bound(step_at, size, float(first), right=False), size
         return 0, size
 
+    def _colors(self, summaries: list[RunSummary]) -> tuple[Objective | None, dict[str, int]]:
+        """What the runs are judged by, and each run's colour (set on its summary; muted runs remembered)."""
+        objective = self.runs.objective or (default_objective(summaries) if len(summaries) > len(PALETTE) else None)
+        colors = run_colors(summaries, objective)
+        for summary in summaries:
+            summary.color = colors[summary.name]
+        self._muted = {name for name, color in colors.items() if color == MUTED}
+        return objective, colors
+
+    def _limit(self, key: SeriesKey) -> int | None:
+        """The points of a lean line (an overlay panel's series, a muted run's), else ``None``."""
+        limit = self._limits.get(self._titles[key])
+        if key[0] in self._muted:
+            return MUTED_POINTS if limit is None else min(limit, MUTED_POINTS)
+        return limit
+
     def _signature(self, run: Run, s: Series, options: FrameOptions, key: SeriesKey) -> tuple[object, ...]:
         """Everything a series' frame depends on: equal signatures, equal frames."""
         title = self._titles[key]
         return (
-            s.version, len(s), self._weights.get(key, 0.0), title, self._limits.get(title),
+            s.version, len(s), self._weights.get(key, 0.0), title, self._limit(key),
             *(getattr(options, name) for name in _SERIES_OPTIONS), options.x_ranges.get(title),
             run.history.next_step if options.window is not None else None,
             run.history.version if options.x_axis == "epoch" else None,
@@ -287,7 +307,7 @@ class FrameBuilder:
         self, run: Run, s: Series, options: FrameOptions, bounds: Mapping[float, tuple[int, int]]
     ) -> SeriesFrame:
         title = self._titles[(run.name, s.name)]
-        limit = self._limits.get(title)  # an overlay panel: one lean line per series
+        limit = self._limit((run.name, s.name))  # an overlay panel, a muted run: one lean line per series
         key = (run, s.name)
         weight = self._weights.get((run.name, s.name), float(options.smoothing))
         signature = self._signature(run, s, options, (run.name, s.name))  # under the lock: what the arrays show

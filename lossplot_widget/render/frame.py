@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.history import Stats
 from ..core.progress import ProgressState
+from ..core.ranking import Objective
 from ..core.run_summary import RunSummary
 from .axes import PanelAxes
 
@@ -143,6 +144,8 @@ class SeriesFrame:
     legend: str | None = None
     #: False when the panel's legend is left out (too many runs; the run table names them)
     show_legend: bool = True
+    #: drawn muted (grey, thin, lean) with the other runs that are neither among the best nor running
+    muted: bool = False
     #: False when the arrays are the previous frame's (nothing changed: nothing to send)
     fresh: bool = True
     #: the best point marked on a validation series (``mark_best``), else ``None``
@@ -198,6 +201,8 @@ class Frame:
     main: tuple[str, ...] = ()
     #: the sections (panel title prefixes) in order: folded, paged or overlaid
     sections: tuple[Section, ...] = ()
+    #: what the runs are judged by (named, or the first metric once runs outnumber the colours); ``None``: nothing
+    objective: Objective | None = None
 
     @property
     def overlaid(self) -> frozenset[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PALETTE", "RAW_FAINT", "REFERENCE_COLOR", "css_color", "hex_color", "viridis"]
+__all__ = ["MUTED", "MUTED_COLOR", "MUTED_OPACITY", "PALETTE", "RAW_FAINT", "REFERENCE_COLOR", "css_color",
+           "hex_color", "viridis"]
 
 #: (JupyterLab CSS variable or None, hex colour used outside JupyterLab and in the static SVG)
 PALETTE: tuple[tuple[str | None, str], ...] = (
@@ -31,14 +32,20 @@ RAW_FAINT = 0.25
 REFERENCE_COLOR = "#8a8a8a"
 
 
+#: the colour index of a muted run (one of many, neither among the best nor running): grey, faint
+MUTED = -1
+MUTED_COLOR = ("--jp-ui-font-color3", "#9e9e9e")
+MUTED_OPACITY = 0.45
+
+
 def hex_color(index: int) -> str:
-    """The ``index``-th series colour as hex (cycling)."""
-    return PALETTE[index % len(PALETTE)][1]
+    """The ``index``-th series colour as hex (cycling; :data:`MUTED`: grey)."""
+    return MUTED_COLOR[1] if index == MUTED else PALETTE[index % len(PALETTE)][1]
 
 
 def css_color(index: int) -> str:
     """The ``index``-th series colour for the browser: a theme variable with its hex fallback."""
-    var, fallback = PALETTE[index % len(PALETTE)]
+    var, fallback = MUTED_COLOR if index == MUTED else PALETTE[index % len(PALETTE)]
     return fallback if var is None else f"var({var}, {fallback})"
 
 

@@ -23,12 +23,21 @@ b val_loss 1 dashed None
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ..core.grouping import is_validation
+from ..core.ranking import Objective, ranked, score_of
+from ..core.run import RUNNING
+from ..core.run_summary import RunSummary
 from .frame import SeriesFrame
+from .palette import MUTED, PALETTE
 
-__all__ = ["EXTRA_STYLES", "MAX_LEGEND_RUNS", "style_panels"]
+__all__ = ["DISTINCT", "EXTRA_STYLES", "MAX_LEGEND_RUNS", "MUTED_POINTS", "run_colors", "style_panels"]
+
+#: once runs outnumber the colours, the best this many keep distinct colours (best: palette 0, ...)
+DISTINCT = 5
+#: points of a muted run's line (a background curve)
+MUTED_POINTS = 200
 
 #: a panel drawing more runs than this shows no legend (the run table's colour swatches name the runs)
 MAX_LEGEND_RUNS = 5
@@ -36,8 +45,34 @@ MAX_LEGEND_RUNS = 5
 EXTRA_STYLES = ("dotted", "dash_dotted")
 
 
+def run_colors(summaries: Sequence[RunSummary], objective: Objective | None) -> dict[str, int]:
+    """Each run's colour index: its own (the order runs began) while runs fit the palette; beyond that, with an
+    objective, the :data:`DISTINCT` best runs take colours 0, 1, ... by rank, running ones the colours after those,
+    and the rest :data:`~lossplot_widget.render.palette.MUTED`.
+
+    >>> from lossplot_widget.core.run_summary import RunSummary
+    >>> rows = [RunSummary(f"t{i}", "finished", None, {}, i, False, 0.0, None, score=float(i)) for i in range(9)]
+    >>> rows[8].status = "running"
+    >>> colors = run_colors(rows, Objective("loss", maximize=True))
+    >>> [colors[f"t{i}"] for i in range(9)]
+    [-1, -1, -1, 4, 3, 2, 1, 0, 7]
+    """
+    if objective is None or len(summaries) <= len(PALETTE):
+        return {s.name: s.index for s in summaries}
+    colors = {s.name: MUTED for s in summaries}
+    best = [s for s in ranked(summaries, objective) if s.status != RUNNING and score_of(s, objective) is not None]
+    for rank, s in enumerate(best[:DISTINCT]):
+        colors[s.name] = rank
+    spare = len(PALETTE) - DISTINCT
+    for s in summaries:
+        if s.status == RUNNING:
+            colors[s.name] = DISTINCT + s.index % spare
+    return colors
+
+
 def style_panels(panels: Mapping[str, list[SeriesFrame]], comparing: bool, run_index: Mapping[str, int]) -> None:
-    """Set ``color``, ``style`` and ``legend`` of every series frame (in place)."""
+    """Set ``color``, ``style``, ``legend`` and ``muted`` of every series frame (in place); ``run_index``: each
+    run's colour (see :func:`run_colors`)."""
     for series in panels.values():
         if not comparing:
             for i, sf in enumerate(series):
@@ -48,6 +83,7 @@ def style_panels(panels: Mapping[str, list[SeriesFrame]], comparing: bool, run_i
         named: set[str] = set()
         for sf in series:
             sf.color = run_index.get(sf.run, 0)
+            sf.muted = sf.color == MUTED
             if is_validation(sf.name):
                 sf.style = "dashed"
             else:

@@ -16,8 +16,9 @@ import numpy as np
 from ..render.axes import PanelAxes, YRange, log_ticks
 from ..render.frame import Reference, SeriesFrame, SeriesKey
 from ..render.marks import label_sides
-from ..render.palette import RAW_FAINT, REFERENCE_COLOR, css_color
+from ..render.palette import MUTED, MUTED_OPACITY, RAW_FAINT, REFERENCE_COLOR, css_color
 from ..render.wire import narrow
+from .closing import close_tree
 
 __all__ = ["Panel", "SeriesMarks", "legend_html", "log_ticks"]
 
@@ -184,6 +185,9 @@ class Panel:
             for side in ("start", "end")
         }
         self._marked: tuple[object, ...] | None = None  # what the marks above show
+        #: the muted runs' lines, all in one mark under the others (made when a run is first muted)
+        self.muted: bqplot.Lines | None = None
+        self._muted_drawn: tuple[object, ...] | None = None
         self._y_axis_state: tuple[object, ...] | None = None  # the y axis' scale, tick format and ticks
         self._x_ticks: list[float] | None = None
         # bqplot's own hover toolbar (a second pan/zoom and a save icon) is off: the widget's toolbar
@@ -248,7 +252,9 @@ class Panel:
     def _marks(self) -> list[Any]:
         """Rules and reference lines under the series' lines, best points over them."""
         series = [m for s in self.series.values() for m in s.marks]
-        return [self.rules, self.ref_lines, self.ref_labels, *series, self.best_dots, *self.best_labels.values()]
+        muted = [self.muted] if self.__dict__.get("muted") is not None else []
+        return [self.rules, self.ref_lines, self.ref_labels, *muted, *series, self.best_dots,
+                *self.best_labels.values()]
 
     def set_log(self, log_y: bool) -> None:
         """Log (or linear) y from the next :meth:`apply` on: the axis moves once its scale has a range."""
@@ -264,6 +270,8 @@ class Panel:
         if self.x_axis.label != x_label:
             self.x_axis.label = x_label
         self.set_axes(axes if axes is not None else PanelAxes(None))  # the y scale's range before its marks
+        muted = [sf for sf in frames if sf.muted]
+        frames = [sf for sf in frames if not sf.muted]
         self.ensure(frames, smoothing)
         scales = self.scales()
         shown = set()
@@ -295,15 +303,55 @@ class Panel:
                     mark.x = wx
                     mark.y = wy
             sent[sf.key] = nbytes
+        gone = {sf.key for sf in muted}
         for key, marks in self.series.items():
-            if key not in shown:
+            if key not in shown and key not in gone:
                 marks.clear()
+        self._drop([key for key in self.series if key in gone])
+        sent.update(self._draw_muted(muted, scales))
         best = [sf for sf in frames if sf.best is not None]
         self.set_marks(references, best, scales["y"], _x_extent(frames, axes) if best else (0.0, 1.0))
         legend = legend_html(frames, None if axes is None else axes.y)
         if self.legend.value != legend:
             self.legend.value = legend
         return sent
+
+    def _drop(self, keys: list[SeriesKey]) -> None:
+        """Close the marks of series now drawn muted (a sweep's 300 runs keep a handful of marks, not 900)."""
+        if not keys:
+            return
+        dropped = [self.series.pop(key) for key in keys]
+        self.figure.marks = self._marks()
+        close_tree(*(m for d in dropped for m in d.marks))
+
+    def _draw_muted(self, frames: list[SeriesFrame], scales: dict[str, Any]) -> dict[SeriesKey, int]:
+        """The muted runs' lines as rows of one ``Lines`` mark (sent again only when one of them changed)."""
+        if not frames and self.muted is None:
+            return {}
+        if self.muted is None:
+            self.muted = bqplot.Lines(
+                x=np.empty((0, 0)), y=np.empty((0, 0)), scales=scales, colors=[css_color(MUTED)],
+                opacities=[MUTED_OPACITY], stroke_width=1.0,
+            )
+            self.figure.marks = self._marks()
+        state = (tuple(id(sf) for sf in frames), scales["y"])
+        if state == self._muted_drawn:
+            return {}
+        self._muted_drawn = state
+        lines = [(sf.smooth_x, sf.smooth_y) if len(sf.smooth_x) else (sf.x, sf.y) for sf in frames]
+        width = max((len(x) for x, _ in lines), default=0)
+        xs = np.full((len(lines), width), np.nan)
+        ys = np.full((len(lines), width), np.nan)
+        for i, (x, y) in enumerate(lines):
+            if len(x):
+                xs[i, :len(x)], xs[i, len(x):] = x, x[-1]  # padding: the last x, no y (drawn as nothing)
+                ys[i, :len(y)] = y
+        wx, wy = narrow(xs), narrow(ys)
+        with self.muted.hold_sync():
+            _set_scales(self.muted, scales)
+            self.muted.x, self.muted.y = wx, wy
+        fresh = [sf for sf in frames if sf.fresh] or frames
+        return {sf.key: (wx.nbytes + wy.nbytes) // len(fresh) for sf in fresh}
 
     def set_marks(
         self, references: Sequence[Reference], best: Sequence[SeriesFrame], y_scale: Any,

@@ -266,4 +266,5 @@ class PlotView:
         self.zoom.close()
         scales = [s for p in self.panels.values() for s in (p.lin_scale, p.log_scale)]  # one is off-axis
         headers = [h.box for h in self.headers.values()]  # those of sections gone are no child of the box
-        return close_tree(*self.children, list(self.zoom.interactions.values()), scales, headers)
+        return self.run_table.close() + close_tree(
+            *self.children, list(self.zoom.interactions.values()), scales, headers)

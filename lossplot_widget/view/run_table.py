@@ -1,67 +1,43 @@
 """The run table under the plot: a row per run with a hide/show box; click a column header to sort.
 
 Shown while runs are compared (:attr:`~lossplot_widget.render.frame.Frame.comparing`). Columns: the
-run (its colour and name), its status, its config keys, for each metric the last value and the best
-(min for losses, max for accuracy-like names) with its step, and steps/s. Plain ipywidgets: a
-``Button`` per column header, a ``Checkbox`` and an ``HTML`` per row; columns line up through widths
-in ``ch`` computed from their longest cell. Widgets are made once per run and per column and updated
-only when their text changes.
+run (its colour and name), its status, the score when runs are judged by an objective (a sweep's metric: see
+:meth:`~lossplot_widget.LiveLossWidget.rank_by`), its config keys, for each metric the last value and the best
+(min for losses, max for accuracy-like names) with its step, and steps/s. With an objective the best runs come
+first and a "best so far" line sits above the table.
+
+At most :data:`PAGE_ROWS` rows are shown, a page at a time (‹ and › turn pages): the table costs the same
+widgets at 300 runs as at 20. Plain ipywidgets: a ``Button`` per column header, a ``Checkbox`` and an ``HTML``
+per row *slot*, reused for whichever run the page shows there; columns line up through widths in ``ch``
+computed from the page's longest cell. A widget's value is assigned only when its text changes.
 """
 
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from ..core.run_summary import RunSummary, best_of
+from ..core.ranking import Objective, ranked
+from ..core.run_summary import RunSummary
 from ..render.frame import Frame
 from ..render.palette import css_color
 from .closing import close_tree
+from .run_rows import Cell, Column, best_line, cell, cells, columns, sort_value
 
-__all__ = ["RunTable"]
+__all__ = ["PAGE_ROWS", "RunTable"]
+
+#: rows shown at a time
+PAGE_ROWS = 20
 
 STATUS_COLORS = {
     "running": "var(--jp-brand-color1, #1976d2)", "finished": "var(--jp-success-color1, #388e3c)",
     "stopped": "var(--jp-warn-color1, #f57c00)", "interrupted": "var(--jp-warn-color1, #f57c00)",
     "failed": "var(--jp-error-color1, #d32f2f)", "followed": "var(--jp-ui-font-color2, #757575)",
-    "crashed": "var(--jp-error-color1, #d32f2f)",
+    "crashed": "var(--jp-error-color1, #d32f2f)", "pruned": "var(--jp-ui-font-color2, #757575)",
 }
-#: a cell: its text and the value it sorts by
-Cell = tuple[str, Any]
-
-
-def _fmt(value: float) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4g}"
-
-
-def _cells(summary: RunSummary, config_keys: Sequence[str], metrics: Sequence[str]) -> list[Cell]:
-    status = summary.status if summary.error is None else f"{summary.status} ({summary.error.split(':')[0]})"
-    cells: list[Cell] = [(summary.name, summary.index), (status, summary.status)]
-    for key in config_keys:
-        value = summary.config.get(key)
-        text = "" if value is None else _fmt(value) if isinstance(value, float) else str(value)
-        cells.append((text, value))
-    for name in metrics:
-        st = summary.stats.get(name)
-        if st is None or not st.count:
-            cells += [("", None), ("", None)]
-            continue
-        best, step = best_of(name, st)
-        cells += [(_fmt(st.last), st.last), (f"{_fmt(best)} @ {step}", best)]
-    cells.append((_fmt(summary.rate), summary.rate))
-    return cells
-
-
-def _sort_value(value: Any) -> tuple[int, Any]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return (2, 0)  # empty cells last
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (0, float(value))
-    return (1, str(value))
+_SMALL = "font-size:var(--jp-content-font-size0, 11px);color:var(--jp-ui-font-color2, #757575)"
 
 
 class RunTable:
@@ -74,16 +50,22 @@ class RunTable:
         self.body = widgets.VBox()
         self._store = store
         self.caption: widgets.HTML | None = None  # where the runs are saved: made when the table first shows
+        self.best: widgets.HTML | None = None  # "best so far": made when runs are first judged by an objective
+        self.pager: widgets.HBox | None = None  # ‹ 1-20 of 300 ›: made when runs first outnumber a page
+        self._pager_label: widgets.HTML | None = None
         # wider than the widget (many config keys or metrics): scroll sideways instead of squeezing columns
         self.box = widgets.VBox([self.header, self.body], layout=widgets.Layout(display="none", overflow="auto"))
         self.box.add_class("lossplot-runs")
-        self.checks: dict[str, widgets.Checkbox] = {}
-        self._rows: dict[str, tuple[widgets.HBox, widgets.HTML]] = {}
+        self._slots: list[tuple[widgets.HBox, widgets.Checkbox, widgets.HTML]] = []
+        self._slot_runs: list[str] = []  # the run each shown slot holds
         self._buttons: dict[str, widgets.Button] = {}
-        self.sort_column = 0  # the run column: the order runs began
+        #: the column sorted by (``None``: the score with an objective, else the order runs began)
+        self.sort_label: str | None = None
         self.descending = False
-        self._table: tuple[list[str], list[tuple[RunSummary, list[Cell]]]] = ([], [])
+        self.page = 0
+        self._table: tuple[list[Column], list[RunSummary], Objective | None] = ([], [], None)
         self._made = 0
+        self._rendering = False
 
     # ------------------------------------------------------------------ drawing
     def show(self, frame: Frame) -> None:
@@ -95,59 +77,118 @@ class RunTable:
             return
         if self._store is not None and self.caption is None:
             self.caption = widgets.HTML(
-                '<span class="lossplot-store" style="font-size:var(--jp-content-font-size0, 11px);'
-                f'color:var(--jp-ui-font-color2, #757575)">Runs are saved to <code>{html.escape(self._store)}</code>'
-                " · tick a past run to draw it</span>")
-            self.box.children = (*self.box.children, self.caption)
-            self._made += 1
-        config_keys = list(dict.fromkeys(k for s in frame.runs for k in s.config))
-        metrics = list(dict.fromkeys(n for s in frame.runs for n in s.stats))
-        labels = ["run", "status", *config_keys]
-        for name in metrics:
-            labels += [f"{name} last", f"{name} best"]
-        labels.append("steps/s")
-        rows = [(s, _cells(s, config_keys, metrics)) for s in frame.runs]
-        self._table = (labels, rows)
+                f'<span class="lossplot-store" style="{_SMALL}">Runs are saved to '
+                f"<code>{html.escape(self._store)}</code> · tick a past run to draw it</span>")
+            self._add(self.caption)
+        objective = frame.objective
+        self._table = (columns(frame.runs, objective), list(frame.runs), objective)
+        if objective is not None:
+            if self.best is None:
+                self.best = widgets.HTML()
+                self.best.add_class("lossplot-best")
+                self._add(self.best, first=True)
+            text = f'<span style="{_SMALL}">{best_line(frame.runs, objective)}</span>'
+            if self.best.value != text:
+                self.best.value = text
         self._render()
 
-    def _render(self) -> None:
-        labels, rows = self._table
-        col = min(self.sort_column, len(labels) - 1)
-        ordered = sorted(rows, key=lambda r: _sort_value(r[1][col][1]), reverse=self.descending)
+    def _add(self, widget: widgets.Widget, first: bool = False) -> None:
+        self.box.children = (widget, *self.box.children) if first else (*self.box.children, widget)
+        self._made += 1
+
+    def _ordered(self) -> list[RunSummary]:
+        cols, rows, objective = self._table
+        label = self.sort_label
+        if label is None:
+            if objective is not None:
+                return ranked(rows, objective)
+            return rows[::-1] if self.descending else list(rows)
+        col = next((c for c in cols if c.label == label), cols[0])
+        keyed = [(sort_value(cell(s, col, objective)[1]), s) for s in rows]
+        keyed.sort(key=lambda kv: kv[0], reverse=self.descending)
         if self.descending:  # empty cells stay last
-            ordered.sort(key=lambda r: _sort_value(r[1][col][1])[0] == 2)
-        widths = [max([len(label) + 2] + [len(cells[i][0]) for _, cells in rows]) + 1 for i, label in enumerate(labels)]
+            keyed.sort(key=lambda kv: kv[0][0] == 2)
+        return [s for _, s in keyed]
+
+    def _render(self) -> None:
+        cols, rows, objective = self._table
+        ordered = self._ordered()
+        pages = max(1, -(-len(ordered) // PAGE_ROWS))
+        self.page = min(self.page, pages - 1)
+        shown = ordered[self.page * PAGE_ROWS:(self.page + 1) * PAGE_ROWS]
+        table = [(s, cells(s, cols, objective)) for s in shown]
+        widths = [max([len(c.label) + 2] + [len(cs[i][0]) for _, cs in table]) + 1 for i, c in enumerate(cols)]
         widths[0] += 2  # the colour swatch
-        self._render_header(labels, widths, col)
-        children = []
-        for summary, cells in ordered:
-            box, cell_html = self._row(summary.name)
-            check = self.checks[summary.name]
-            if check.value != (not summary.hidden):
-                check.value = not summary.hidden
-            text = self._row_html(summary, cells, widths)
-            if cell_html.value != text:
-                cell_html.value = text
-            children.append(box)
-        shown = {s.name for s, _ in rows}
-        for name in [n for n in self._rows if n not in shown]:
-            close_tree(self._rows.pop(name)[0])
-            del self.checks[name]
+        self._render_header(cols, widths)
+        self._rendering = True  # a slot taking another run's box value is no click
+        try:
+            while len(self._slots) < len(table):
+                self._slots.append(self._new_slot(len(self._slots)))
+            self._slot_runs = [s.name for s, _ in table]
+            for (summary, row), (_, check, cell_html) in zip(table, self._slots):
+                if check.value != (not summary.hidden):
+                    check.value = not summary.hidden
+                text = self._row_html(summary, row, widths)
+                if cell_html.value != text:
+                    cell_html.value = text
+        finally:
+            self._rendering = False
+        children = [box for box, _, _ in self._slots[:len(table)]]
         if list(self.body.children) != children:
             self.body.children = children
+        self._show_pager(len(ordered), pages)
 
-    def _render_header(self, labels: list[str], widths: list[int], col: int) -> None:
+    def _show_pager(self, n: int, pages: int) -> None:
+        if pages <= 1 and self.pager is None:
+            return
+        if self.pager is None:
+            prev = widgets.Button(description="\u2039", tooltip="previous runs",
+                                  layout=widgets.Layout(width="32px", padding="0"))
+            nxt = widgets.Button(description="\u203a", tooltip="next runs",
+                                 layout=widgets.Layout(width="32px", padding="0"))
+            prev.add_class("lossplot-page-prev")
+            nxt.add_class("lossplot-page-next")
+            prev.on_click(lambda _b: self.turn_page(-1))
+            nxt.on_click(lambda _b: self.turn_page(1))
+            self._pager_label = widgets.HTML()
+            self._pager_label.add_class("lossplot-page-label")
+            self.pager = widgets.HBox([prev, self._pager_label, nxt], layout=widgets.Layout(align_items="center"))
+            self._add(self.pager)
+        assert self._pager_label is not None
+        first = self.page * PAGE_ROWS
+        text = (f'<span style="{_SMALL};padding:0 6px">runs {first + 1}\u2013{min(n, first + PAGE_ROWS)} of {n}'
+                f" · page {self.page + 1} of {pages}</span>")
+        if self._pager_label.value != text:
+            self._pager_label.value = text
+        display = None if pages > 1 else "none"
+        if self.pager.layout.display != display:
+            self.pager.layout.display = display
+
+    def turn_page(self, delta: int) -> None:
+        """Show the previous (``delta=-1``) or next page of runs."""
+        n = len(self._table[1])
+        pages = max(1, -(-n // PAGE_ROWS))
+        page = max(0, min(pages - 1, self.page + delta))
+        if page != self.page:
+            self.page = page
+            self._render()
+
+    def _render_header(self, cols: list[Column], widths: list[int]) -> None:
         buttons = []
-        for i, label in enumerate(labels):
+        current = self.sort_label if self.sort_label is not None else (
+            next((c.label for c in cols if c.kind == "score"), "run"))
+        for i, column in enumerate(cols):
+            label = column.label
             button = self._buttons.get(label)
             if button is None:
                 button = self._buttons[label] = widgets.Button(
-                    tooltip=f"sort by {label}", layout=widgets.Layout(padding="0", margin="0", flex="0 0 auto"),
+                    tooltip=f"sort by {label}" + (" (best first)" if column.kind == "score" else ""),
+                    layout=widgets.Layout(padding="0", margin="0", flex="0 0 auto"),
                 )
                 button.add_class("lossplot-sort")
                 button.on_click(lambda _b, label=label: self.sort_by(label))
                 self._made += 1
-            text = label + ("" if i != col else " ▼" if self.descending else " ▲")
+            text = label + ("" if label != current else " \u25bc" if self.descending else " \u25b2")
             if button.description != text:
                 button.description = text
             width = f"{widths[i] + (3 if i == 0 else 0)}ch"
@@ -157,31 +198,31 @@ class RunTable:
         if list(self.header.children) != buttons:
             self.header.children = buttons
 
-    def _row(self, name: str) -> tuple[widgets.HBox, widgets.HTML]:
-        row = self._rows.get(name)
-        if row is None:
-            check = widgets.Checkbox(
-                value=True, indent=False,
-                layout=widgets.Layout(width="3ch", height="22px", margin="0", flex="0 0 auto"),
-            )
-            check.add_class("lossplot-run-visible")
-            check.observe(lambda change, name=name: self.on_visible(name, bool(change["new"])), "value")
-            cells = widgets.HTML(layout=widgets.Layout(height="22px", margin="0", flex="0 0 auto"))
-            box = widgets.HBox([check, cells], layout=widgets.Layout(align_items="center", margin="1px 0"))
-            self.checks[name] = check
-            row = self._rows[name] = (box, cells)
-            self._made += 1
-        return row
+    def _new_slot(self, i: int) -> tuple[widgets.HBox, widgets.Checkbox, widgets.HTML]:
+        check = widgets.Checkbox(
+            value=True, indent=False, layout=widgets.Layout(width="3ch", height="22px", margin="0", flex="0 0 auto"),
+        )
+        check.add_class("lossplot-run-visible")
+        check.observe(lambda change, i=i: self._toggled(i, bool(change["new"])), "value")
+        cells_html = widgets.HTML(layout=widgets.Layout(height="22px", margin="0", flex="0 0 auto"))
+        box = widgets.HBox([check, cells_html], layout=widgets.Layout(align_items="center", margin="1px 0"))
+        self._made += 1
+        return (box, check, cells_html)
+
+    def _toggled(self, slot: int, visible: bool) -> None:
+        if self._rendering or slot >= len(self._slot_runs):
+            return
+        self.on_visible(self._slot_runs[slot], visible)
 
     @staticmethod
-    def _row_html(summary: RunSummary, cells: list[Cell], widths: list[int]) -> str:
+    def _row_html(summary: RunSummary, row: list[Cell], widths: list[int]) -> str:
         spans = []
-        for i, ((text, value), width) in enumerate(zip(cells, widths)):
+        for i, ((text, value), width) in enumerate(zip(row, widths)):
             align = "left" if i < 2 or isinstance(value, str) else "right"
             style = f"display:inline-block;width:{width}ch;text-align:{align};white-space:nowrap;overflow:hidden"
             body = html.escape(text)
             if i == 0:
-                swatch = css_color(summary.index)
+                swatch = css_color(summary.color if summary.color != -2 else summary.index)
                 body = f'<span style="color:{swatch}">&#9632;</span> <b>{body}</b>'
                 style += ";opacity:0.5" if summary.hidden else ""
             elif i == 1:
@@ -197,22 +238,42 @@ class RunTable:
 
     @property
     def made(self) -> int:
-        """How many rows and sort buttons were made so far (a new one is a widget to route)."""
+        """How many row slots, sort buttons and lines were made so far (a new one is a widget to route)."""
         return self._made
+
+    def row_html(self, name: str) -> str:
+        """The HTML of the row showing run ``name`` on this page (``KeyError`` when another page holds it)."""
+        return self._slots[self._slot_runs.index(name)][2].value if name in self._slot_runs else _missing(name)
+
+    @property
+    def checks(self) -> dict[str, widgets.Checkbox]:
+        """The hide/show box of each run the page shows."""
+        return {name: slot[1] for name, slot in zip(self._slot_runs, self._slots)}
 
     # ------------------------------------------------------------------ sorting
     def sort_by(self, label: str) -> None:
-        """Sort by column ``label``; again: the other way round."""
-        labels = self._table[0]
-        if label not in labels:
+        """Sort by column ``label``; again: the other way round. Back to the first page."""
+        cols = self._table[0]
+        if label not in [c.label for c in cols]:
             raise KeyError(label)
-        col = labels.index(label)
-        self.descending = not self.descending if col == self.sort_column else False
-        self.sort_column = col
+        current = self.sort_label if self.sort_label is not None else (
+            next((c.label for c in cols if c.kind == "score"), "run"))
+        self.descending = not self.descending if label == current else False
+        self.sort_label = label
+        self.page = 0
         self._render()
 
     @property
     def order(self) -> list[str]:
-        """Run names in the order the table shows them."""
-        names = {box: name for name, (box, _) in self._rows.items()}
-        return [names[box] for box in self.body.children]
+        """Run names in the order the table shows them (the page shown)."""
+        return list(self._slot_runs)
+
+    def close(self) -> int:
+        """Close every widget of the table."""
+        return close_tree(self.box, [s[0] for s in self._slots])
+
+
+
+
+def _missing(name: str) -> str:
+    raise KeyError(f"run {name!r} is not on the page shown")

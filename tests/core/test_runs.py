@@ -160,7 +160,7 @@ def test_run_table_rows_sort_by_clicking_a_column_and_show_last_and_best():
     table = w._view.run_table
     labels = [b.description.split(" ")[0] for b in table.header.children]
     assert labels[:3] == ["run", "status", "opt"]
-    rows = {name: table._rows[name][1].value for name in ("a", "b", "c")}
+    rows = {name: table.row_html(name) for name in ("a", "b", "c")}
     assert 'data-status="finished"' in rows["a"]
     assert "1 @ 1" in rows["a"]  # loss: the min is best, at step 1
     assert "0.95 @ 0" in rows["b"]  # accuracy: the max is best

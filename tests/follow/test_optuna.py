@@ -1,0 +1,206 @@
+"""``w.follow(study)``: Optuna trials as runs, exact against ``study.trials``, live, across processes; Stop and Pause."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from lossplot_widget import LiveLossWidget
+from tests._frameworks import require
+
+optuna = require("optuna")
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+STATUS = {"COMPLETE": "finished", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running"}
+
+
+def curve(trial, steps: int = 6) -> float:
+    """A deterministic objective: lr far from 0.1 learns slowly (the median pruner prunes those)."""
+    lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
+    width = trial.suggest_categorical("width", [16, 64])
+    value = 1.0
+    for step in range(steps):
+        value = 1.0 / (1 + step) + abs(np.log10(lr) + 1) + (0.01 if width == 16 else 0.0)
+        trial.report(value, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return value
+
+
+def assert_exact(w: LiveLossWidget, study, metric: str = "value") -> None:
+    trials = [t for t in study.trials if t.state.name != "WAITING"]
+    assert sorted(w.runs, key=lambda n: int(n.split("-")[1])) == [f"trial-{t.number}" for t in trials]
+    for t in trials:
+        run = w.runs[f"trial-{t.number}"]
+        assert run.status == STATUS[t.state.name], t.number
+        assert run.config == t.params
+        steps = sorted(t.intermediate_values)
+        series = run.history[metric]
+        assert series.steps.tolist() == steps
+        assert series.values.tolist() == [t.intermediate_values[s] for s in steps]  # bit for bit
+        assert run.score == (t.value if t.value is not None else None)
+
+
+def test_eight_trials_with_pruning_exact():
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=3),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1))
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+    study.optimize(curve, n_trials=8)
+    f.poll_once()
+    f.stop()
+    states = {t.state.name for t in study.trials}
+    assert {"COMPLETE", "PRUNED"} <= states, states  # the test covers both
+    assert_exact(w, study)
+    assert w.objective is not None and (w.objective.metric, w.objective.maximize) == ("value", False)
+    # the run table lists the best trial first
+    w.flush()
+    best = min((t for t in study.trials if t.value is not None), key=lambda t: t.value)
+    assert w._view.run_table.order[0] == f"trial-{best.number}"
+
+
+def test_a_trial_is_visible_while_it_runs():
+    study = optuna.create_study()
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=0.05)
+    seen = {}
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(3):
+            trial.report(x + step, step)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the follower's thread reads the storage meanwhile
+            run = w.runs.get(f"trial-{trial.number}")
+            if run is not None and run.status == "running" and len(run.history["value"].values) == 3:
+                seen["values"] = run.history["value"].values.tolist()
+                break
+            time.sleep(0.02)
+        return x
+
+    study.optimize(objective, n_trials=1)
+    f.stop()
+    x = study.trials[0].params["x"]
+    assert seen["values"] == [x, x + 1, x + 2]
+
+
+WORKER = textwrap.dedent("""
+    import sys, time, optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(sys.argv[1]))
+    study = optuna.load_study(study_name="shared", storage=storage)
+    def objective(trial):
+        x = trial.suggest_float("x", -2, 2)
+        for step in range(5):
+            trial.report((x - 0.5) ** 2 + 1.0 / (step + 1), step)
+            time.sleep(0.05)
+        return (x - 0.5) ** 2
+    study.optimize(objective, n_trials=4)
+""")
+
+
+def test_two_worker_processes_sharing_a_journal_storage(tmp_path):
+    path = str(tmp_path / "journal.log")
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+    optuna.create_study(study_name="shared", storage=storage)
+    w = LiveLossWidget(store=None)
+    f = w.follow(storage, study="shared", poll=0.05)
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, path]) for _ in range(2)]
+    running_seen = False
+    while any(p.poll() is None for p in workers):
+        running_seen |= any(r.status == "running" and len(r.history) for r in list(w.runs.values()))
+        time.sleep(0.02)
+    assert [p.returncode for p in workers] == [0, 0]
+    f.poll_once()
+    f.stop()
+    study = optuna.load_study(study_name="shared", storage=storage)
+    assert len(study.trials) == 8
+    assert_exact(w, study)
+    assert running_seen  # trials of other processes were drawn while they ran
+
+
+def test_storage_url_and_study_name(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = optuna.create_study(study_name="by-url", storage=url)
+    study.optimize(lambda t: curve(t, steps=3), n_trials=3)
+    w = LiveLossWidget(store=None)
+    f = w.follow(url, study="by-url", poll=30)
+    f.poll_once()
+    f.stop()
+    assert_exact(w, optuna.load_study(study_name="by-url", storage=url))
+
+
+def test_stop_ends_the_study_in_this_kernel():
+    study = optuna.create_study()
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+
+    def objective(trial):
+        for step in range(5):
+            trial.report(float(step), step)
+            if trial.number == 2 and step == 1:
+                w.request_stop()  # what the Stop button does
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return 1.0
+
+    study.optimize(objective, n_trials=10)
+    f.poll_once()
+    assert len(study.trials) == 3  # no trial started after Stop
+    assert w.runs["trial-2"].status == "stopped"
+    assert w.runs["trial-2"].history["value"].values.tolist() == [0.0, 1.0]
+    assert study.trials[2].state.name == "PRUNED"
+    f.stop()
+    assert not type(study.pruner).__name__.startswith("_Control")  # the study's own pruner is back
+
+
+def test_pause_holds_the_trial_until_resume():
+    study = optuna.create_study()
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+    waited = {}
+
+    def objective(trial):
+        trial.report(1.0, 0)
+        w.pause()
+        threading.Timer(0.4, w.resume).start()
+        t = time.monotonic()
+        trial.should_prune()  # Pause waits here
+        waited["s"] = time.monotonic() - t
+        return 1.0
+
+    study.optimize(objective, n_trials=1)
+    f.stop()
+    assert waited["s"] >= 0.3
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+def test_multi_objective_one_panel_per_objective():
+    study = optuna.create_study(directions=["minimize", "maximize"])
+    study.set_metric_names(["error", "speed"])
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=3)
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+    f.poll_once()
+    f.stop()
+    run = w.runs[f"study {study.study_name}"]
+    for i, name in enumerate(["error", "speed"]):
+        assert run.history[name].steps.tolist() == [0, 1, 2]
+        assert run.history[name].values.tolist() == [t.values[i] for t in study.trials]
+    assert [w.runs[f"trial-{t.number}"].status for t in study.trials] == ["finished"] * 3
+    w.flush()
+    assert {"error", "speed"} <= set(w._view.panels)
+
+
+def test_a_bad_source_says_so():
+    w = LiveLossWidget(store=None)
+    with pytest.raises(TypeError, match="optuna.Study"):
+        from lossplot_widget.follow.optuna_study import StudyFollower
+
+        StudyFollower(w._study_sink, object())
