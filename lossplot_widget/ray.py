@@ -31,7 +31,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from ray import tune
+from ray import cloudpickle, tune
 from ray.tune.result import AUTO_RESULT_KEYS, DEBUG_METRICS, DONE
 from ray.tune.utils import flatten_dict
 
@@ -134,15 +134,16 @@ class LiveLossCallback(tune.Callback):
         self._settle()
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
-        run = self._run(trial)
-        error = None
-        try:
-            error = trial.get_pickled_error()
-        except Exception:  # an unreadable error file: the status still says failed
-            pass
-        run.finish(FAILED, None if error is None else f"{type(error).__name__}: {error}"[:200])
+        self._run(trial).finish(FAILED, _error_of(trial))
 
     def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
+        for trial in trials:  # trials the end of the experiment stopped (Stop, a time budget): Tune says no more
+            run = self.runs.get(trial.trial_id)
+            if run is not None and run.status == RUNNING:
+                if getattr(trial, "status", None) == "ERROR":
+                    self.on_trial_error(0, trials, trial)
+                else:
+                    run.finish(STOPPED if self.stop_requested() else FINISHED)
         self._settle()
         if self.widget is not None:
             self.widget.flush()
@@ -194,3 +195,21 @@ def _holds(stop: Any, stopper: Any) -> bool:
     """Whether Tune's ``stop`` argument combines ``stopper`` (a ``tune.stopper.CombinedStopper``)."""
     inner = getattr(stop, "_stoppers", None)
     return isinstance(inner, (list, tuple)) and any(s is stopper for s in inner)
+
+
+def _error_of(trial: Any) -> str | None:
+    """``"ValueError: boom"``: the trial's error as Tune saved it beside the driver (its pickle, else the last line of
+    its text trace); ``None`` when neither can be read."""
+    try:
+        with open(trial.pickled_error_file, "rb") as f:
+            error = cloudpickle.load(f)
+        cause = getattr(error, "cause", None) or error  # a RayTaskError wraps the trainable's own exception
+        return f"{type(cause).__name__}: {cause}"[:200]
+    except Exception:  # no pickle (an unpicklable error): the text trace
+        pass
+    try:
+        with open(trial.error_file) as f:
+            lines = [line.strip() for line in f if line.strip()]
+        return lines[-1][:200] if lines else None
+    except Exception:  # unreadable: the status still says failed
+        return None

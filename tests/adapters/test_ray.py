@@ -1,0 +1,109 @@
+"""``lossplot_widget.ray.LiveLossCallback`` on a local Ray: trials exact against Tune's own results, ASHA's early
+stops ``pruned``, an error ``failed``, the widget's Stop ends the experiment."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from lossplot_widget import LiveLossWidget
+from tests._frameworks import require
+
+ray = require("ray")
+tune = require("ray.tune")
+from ray.tune.schedulers import ASHAScheduler  # noqa: E402
+
+from lossplot_widget.ray import LiveLossCallback  # noqa: E402
+
+# Ray's workers cannot import this test module: its trainables travel by value
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def decaying(config):
+    for i in range(8):
+        tune.report({"loss": config["lr"] * (10 - i), "acc": i / 8, "note": "text is not drawn"})
+
+
+def test_four_trials_with_asha_exact_and_pruned(tmp_path):
+    w = LiveLossWidget(store=None)
+    cb = LiveLossCallback(w, metric="loss", mode="min")
+    tuner = tune.Tuner(
+        decaying, param_space={"lr": tune.grid_search([0.1, 0.2, 0.3, 0.4])},
+        tune_config=tune.TuneConfig(metric="loss", mode="min", max_concurrent_trials=2,
+                                    scheduler=ASHAScheduler(max_t=8, grace_period=2, reduction_factor=2)),
+        run_config=tune.RunConfig(callbacks=[cb], stop=cb.stopper, storage_path=str(tmp_path), verbose=0),
+    )
+    grid = tuner.fit()
+    assert len(grid) == 4 and not grid.errors
+    lengths = []
+    for result in grid:
+        frame = result.metrics_dataframe
+        trial_id = result.metrics["trial_id"]
+        run = w.runs[trial_id]
+        assert run.config == {"lr": result.config["lr"]}
+        for metric in ("loss", "acc"):
+            series = run.history[metric]
+            assert series.values.tolist() == frame[metric].tolist()  # bit for bit
+            assert series.steps.tolist() == frame["training_iteration"].tolist()
+        assert "note" not in run.history and "time_this_iter_s" not in run.history  # text and Tune's bookkeeping
+        assert run.score == frame["loss"].tolist()[-1]
+        lengths.append(len(frame))
+        assert run.status == ("finished" if len(frame) == 8 else "pruned"), (trial_id, len(frame))
+    assert min(lengths) < 8 == max(lengths)  # ASHA stopped some trials early, one ran its budget
+    assert w.objective is not None and w.objective.metric == "loss"
+    assert cb.results == sum(lengths)
+
+
+def stoppable(config):
+    import time
+
+    for i in range(400):
+        if config["kind"] == "boom" and i == 2:
+            raise ValueError("boom")
+        tune.report({"loss": 1.0 / (i + 1)})
+        time.sleep(0.05)
+
+
+class ClickStop(tune.Callback):
+    """Clicks Stop (what the button does) once the failing trial failed and another reached iteration 3."""
+
+    def __init__(self, w: LiveLossWidget) -> None:
+        self.w = w
+
+    def __getstate__(self):  # Tune saves its callbacks with the experiment: the widget stays here
+        return {"w": None}
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        failed = any(r.status == "failed" for r in self.w.runs.values())
+        if failed and result["training_iteration"] >= 3 and not self.w.loop_control.stop_requested():
+            self.w.request_stop()
+
+
+def test_stop_ends_the_experiment_and_an_error_fails_its_trial(tmp_path):
+    w = LiveLossWidget(store=None)
+    cb = LiveLossCallback(w)
+    tuner = tune.Tuner(
+        stoppable, param_space={"kind": tune.grid_search(["boom", "ok", "ok2", "ok3"])},
+        tune_config=tune.TuneConfig(max_concurrent_trials=2),
+        run_config=tune.RunConfig(callbacks=[cb, ClickStop(w)], stop=cb.stopper, storage_path=str(tmp_path),
+                                  verbose=0, failure_config=tune.FailureConfig(fail_fast=False)),
+    )
+    tuner.fit()
+    statuses = {r.config["kind"]: r.status for r in w.runs.values()}
+    assert statuses.get("boom") == "failed"
+    boom = next(r for r in w.runs.values() if r.config["kind"] == "boom")
+    assert boom.error is not None and "boom" in boom.error
+    ok = [r for r in w.runs.values() if r.config["kind"] != "boom"]
+    assert ok and {r.status for r in ok} == {"stopped"}
+    assert all(len(r.history["loss"]) < 400 for r in ok if len(r.history))  # none ran to its end
+    assert len(w.runs) < 4  # the last trials never started

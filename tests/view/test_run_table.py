@@ -1,0 +1,88 @@
+"""The run table at sweep scale: 300 runs cost a page of rows, best first, a best-so-far line, muted curves."""
+
+from __future__ import annotations
+
+import numpy as np
+from ipywidgets.widgets import widget as widget_module
+
+from lossplot_widget import LiveLossWidget
+from lossplot_widget.render.palette import MUTED
+from lossplot_widget.render.runstyle import DISTINCT
+from lossplot_widget.view.run_table import PAGE_ROWS
+
+
+def sweep(n: int, running: int = 1) -> LiveLossWidget:
+    w = LiveLossWidget(store=None)
+    w.widget
+    rng = np.random.default_rng(0)
+    for k in range(n):
+        r = w.run(f"trial-{k}", config={"lr": float(10 ** rng.uniform(-4, 0)), "width": int(32 * (1 + k % 4))})
+        steps = np.arange(100)
+        r.history.load("loss", steps, steps // 10, steps * 1e-2, 1 / (1 + steps) + (k * 37 % n) / n)
+        if k < n - running:
+            r.finish("pruned" if k % 3 else "finished")
+    w.rank_by("loss", "min")
+    w.flush()
+    return w
+
+
+def live_comms() -> int:
+    return len(widget_module._instances)
+
+
+def test_three_hundred_runs_cost_one_page_of_rows():
+    before = live_comms()
+    sweep(21)  # a page of rows, the pager, the best line: a small sweep's comms
+    small = live_comms() - before
+    before = live_comms()
+    w = sweep(300)
+    table = w._view.run_table
+    assert len(table.body.children) == PAGE_ROWS == len(table.order)
+    # best first: the first page holds the 20 lowest minima, in order
+    best = sorted(w.runs, key=lambda n: float(w.runs[n].history["loss"].values.min()))
+    assert table.order == best[:PAGE_ROWS]
+    assert f"Best so far: <b>{best[0]}</b>" in table.best.value
+    assert "300 runs" in table.best.value and "pruned" in table.best.value
+    # a page of rows and a handful of marks, not 7 widgets per run and 3 marks per curve
+    panel = w._view.panels["loss"]
+    assert len(panel.series) <= 8
+    assert panel.muted is not None and panel.muted.y.shape[0] == 300 - len(panel.series)
+    assert live_comms() - before - small < 30  # was ~7 per row and ~4 per curve: 2,000 more
+
+
+def test_pages_turn_and_a_box_on_page_two_hides_its_own_run():
+    w = sweep(50)
+    table = w._view.run_table
+    first = table.order
+    table.turn_page(1)
+    second = table.order
+    assert len(second) == PAGE_ROWS and not set(first) & set(second)
+    assert "runs 21\u201340 of 50" in table.pager.children[1].value
+    name = second[3]
+    table.checks[name].value = False  # the person unticks the 4th row of page 2
+    w.flush()
+    assert name in w._hidden and table.order[3] == name and 'data-hidden="true"' in table.row_html(name)
+    table.turn_page(5)  # past the end: the last page
+    assert len(table.order) == 10
+    table.sort_by("run")  # another column: back to page 1
+    assert table.page == 0 and table.order[0] == "trial-0"
+
+
+def test_colours_follow_the_objective():
+    w = sweep(30, running=2)
+    frame = w._builder.build(w._options())
+    color = {s.name: s.color for s in frame.runs}
+    ranked = sorted((n for n in w.runs if w.runs[n].status != "running"),
+                    key=lambda n: float(w.runs[n].history["loss"].values.min()))
+    assert [color[n] for n in ranked[:DISTINCT]] == list(range(DISTINCT))
+    assert all(color[n] == MUTED for n in ranked[DISTINCT:])
+    assert all(color[n] not in (MUTED, *range(DISTINCT)) for n in w.runs if w.runs[n].status == "running")
+    muted = [sf for sf in frame.panels["loss"] if sf.muted]
+    assert len(muted) == 30 - DISTINCT - 2 and all(len(sf.x) <= 200 for sf in muted)
+
+
+def test_few_runs_keep_their_own_colours_and_order():
+    w = sweep(5, running=0)
+    frame = w._builder.build(w._options())
+    assert [s.color for s in frame.runs] == [0, 1, 2, 3, 4]
+    assert not any(sf.muted for sf in frame.panels["loss"])
