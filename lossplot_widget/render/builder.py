@@ -279,7 +279,8 @@ class FrameBuilder:
 
     def _colors(self, summaries: list[RunSummary]) -> tuple[Objective | None, dict[str, int]]:
         """What the runs are judged by, and each run's colour (set on its summary; muted runs remembered)."""
-        objective = self.runs.objective or (default_objective(summaries) if len(summaries) > len(PALETTE) else None)
+        drawn = [s for s in summaries if not s.hidden]
+        objective = self.runs.objective or (default_objective(drawn) if len(drawn) > len(PALETTE) else None)
         colors = run_colors(summaries, objective)
         for summary in summaries:
             summary.color = colors[summary.name]

@@ -46,9 +46,9 @@ EXTRA_STYLES = ("dotted", "dash_dotted")
 
 
 def run_colors(summaries: Sequence[RunSummary], objective: Objective | None) -> dict[str, int]:
-    """Each run's colour index: its own (the order runs began) while runs fit the palette; beyond that, with an
-    objective, the :data:`DISTINCT` best runs take colours 0, 1, ... by rank, running ones the colours after those,
-    and the rest :data:`~lossplot_widget.render.palette.MUTED`.
+    """Each run's colour index: its own (the order runs began) while the drawn runs fit the palette; beyond that,
+    with an objective, the :data:`DISTINCT` best drawn runs take colours 0, 1, ... by rank, running ones the
+    colours after those, and the rest :data:`~lossplot_widget.render.palette.MUTED` (hidden runs keep their own).
 
     >>> from lossplot_widget.core.run_summary import RunSummary
     >>> rows = [RunSummary(f"t{i}", "finished", None, {}, i, False, 0.0, None, score=float(i)) for i in range(9)]
@@ -57,14 +57,17 @@ def run_colors(summaries: Sequence[RunSummary], objective: Objective | None) -> 
     >>> [colors[f"t{i}"] for i in range(9)]
     [-1, -1, -1, 4, 3, 2, 1, 0, 7]
     """
-    if objective is None or len(summaries) <= len(PALETTE):
-        return {s.name: s.index for s in summaries}
-    colors = {s.name: MUTED for s in summaries}
-    best = [s for s in ranked(summaries, objective) if s.status != RUNNING and score_of(s, objective) is not None]
+    colors = {s.name: s.index for s in summaries}
+    drawn = [s for s in summaries if not s.hidden]
+    if objective is None or len(drawn) <= len(PALETTE):
+        return colors
+    for s in drawn:
+        colors[s.name] = MUTED
+    best = [s for s in ranked(drawn, objective) if s.status != RUNNING and score_of(s, objective) is not None]
     for rank, s in enumerate(best[:DISTINCT]):
         colors[s.name] = rank
     spare = len(PALETTE) - DISTINCT
-    for s in summaries:
+    for s in drawn:
         if s.status == RUNNING:
             colors[s.name] = DISTINCT + s.index % spare
     return colors

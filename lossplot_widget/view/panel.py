@@ -322,7 +322,7 @@ class Panel:
             return
         dropped = [self.series.pop(key) for key in keys]
         self.figure.marks = self._marks()
-        close_tree(*(m for d in dropped for m in d.marks))
+        close_tree(*(m for d in dropped for m in d.marks), keep=[self.x_scale, self.lin_scale, self.log_scale])
 
     def _draw_muted(self, frames: list[SeriesFrame], scales: dict[str, Any]) -> dict[SeriesKey, int]:
         """The muted runs' lines as rows of one ``Lines`` mark (sent again only when one of them changed)."""
@@ -330,7 +330,7 @@ class Panel:
             return {}
         if self.muted is None:
             self.muted = bqplot.Lines(
-                x=np.empty((0, 0)), y=np.empty((0, 0)), scales=scales, colors=[css_color(MUTED)],
+                x=np.empty(0), y=np.empty(0), scales=scales, colors=[css_color(MUTED)],
                 opacities=[MUTED_OPACITY], stroke_width=1.0,
             )
             self.figure.marks = self._marks()
@@ -338,15 +338,21 @@ class Panel:
         if state == self._muted_drawn:
             return {}
         self._muted_drawn = state
-        lines = [(sf.smooth_x, sf.smooth_y) if len(sf.smooth_x) else (sf.x, sf.y) for sf in frames]
-        width = max((len(x) for x, _ in lines), default=0)
-        xs = np.full((len(lines), width), np.nan)
-        ys = np.full((len(lines), width), np.nan)
-        for i, (x, y) in enumerate(lines):
-            if len(x):
-                xs[i, :len(x)], xs[i, len(x):] = x, x[-1]  # padding: the last x, no y (drawn as nothing)
-                ys[i, :len(y)] = y
-        wx, wy = narrow(xs), narrow(ys)
+        # one line through every muted run, a NaN (a gap) between two runs: bqplot draws it as separate curves, and
+        # no padded rows (a 2-d mark's padding made bqplot place its curve labels at undefined positions)
+        xs: list[np.ndarray] = []
+        ys: list[np.ndarray] = []
+        for sf in frames:
+            x, y = (sf.smooth_x, sf.smooth_y) if len(sf.smooth_x) else (sf.x, sf.y)
+            if not len(x):
+                continue
+            if xs:
+                xs.append(x[:1])
+                ys.append(np.array([np.nan]))
+            xs.append(x)
+            ys.append(y)
+        wx = narrow(np.concatenate(xs) if xs else np.empty(0))
+        wy = narrow(np.concatenate(ys) if ys else np.empty(0))
         with self.muted.hold_sync():
             _set_scales(self.muted, scales)
             self.muted.x, self.muted.y = wx, wy

@@ -4,7 +4,7 @@ Shown while runs are compared (:attr:`~lossplot_widget.render.frame.Frame.compar
 run (its colour and name), its status, the score when runs are judged by an objective (a sweep's metric: see
 :meth:`~lossplot_widget.LiveLossWidget.rank_by`), its config keys, for each metric the last value and the best
 (min for losses, max for accuracy-like names) with its step, and steps/s. With an objective the best runs come
-first and a "best so far" line sits above the table.
+first (after the running ones) and a "best so far" line sits above the table.
 
 At most :data:`PAGE_ROWS` rows are shown, a page at a time (‹ and › turn pages): the table costs the same
 widgets at 300 runs as at 20. Plain ipywidgets: a ``Button`` per column header, a ``Checkbox`` and an ``HTML``
@@ -20,6 +20,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from ..core.ranking import Objective, ranked
+from ..core.run import RUNNING
 from ..core.run_summary import RunSummary
 from ..render.frame import Frame
 from ..render.palette import css_color
@@ -100,8 +101,9 @@ class RunTable:
         cols, rows, objective = self._table
         label = self.sort_label
         if label is None:
-            if objective is not None:
-                return ranked(rows, objective)
+            if objective is not None:  # running runs first (what changes), then the best first
+                return [s for s in rows if s.status == RUNNING] + ranked(
+                    [s for s in rows if s.status != RUNNING], objective)
             return rows[::-1] if self.descending else list(rows)
         col = next((c for c in cols if c.label == label), cols[0])
         keyed = [(sort_value(cell(s, col, objective)[1]), s) for s in rows]

@@ -38,15 +38,15 @@ def test_three_hundred_runs_cost_one_page_of_rows():
     w = sweep(300)
     table = w._view.run_table
     assert len(table.body.children) == PAGE_ROWS == len(table.order)
-    # best first: the first page holds the 20 lowest minima, in order
-    best = sorted(w.runs, key=lambda n: float(w.runs[n].history["loss"].values.min()))
-    assert table.order == best[:PAGE_ROWS]
+    # the running trial first, then the best first: the 19 lowest minima, in order
+    best = sorted((n for n in w.runs if n != "trial-299"), key=lambda n: float(w.runs[n].history["loss"].values.min()))
+    assert table.order == ["trial-299", *best[:PAGE_ROWS - 1]]
     assert f"Best so far: <b>{best[0]}</b>" in table.best.value
     assert "300 runs" in table.best.value and "pruned" in table.best.value
     # a page of rows and a handful of marks, not 7 widgets per run and 3 marks per curve
     panel = w._view.panels["loss"]
     assert len(panel.series) <= 8
-    assert panel.muted is not None and panel.muted.y.shape[0] == 300 - len(panel.series)
+    assert panel.muted is not None and np.isnan(panel.muted.y).sum() == 300 - len(panel.series) - 1  # gaps
     assert live_comms() - before - small < 30  # was ~7 per row and ~4 per curve: 2,000 more
 
 
@@ -86,3 +86,21 @@ def test_few_runs_keep_their_own_colours_and_order():
     frame = w._builder.build(w._options())
     assert [s.color for s in frame.runs] == [0, 1, 2, 3, 4]
     assert not any(sf.muted for sf in frame.panels["loss"])
+
+
+def test_a_sweep_drawn_trial_by_trial_keeps_drawing():
+    # each trial runs while drawn, then ends: its marks give way to a row of the muted mark (the panel's scales stay)
+    w = LiveLossWidget(store=None)
+    w.widget
+    w.rank_by("loss", "min")
+    for k in range(30):
+        r = w.run(f"trial-{k}")
+        for step in range(5):
+            r.log(loss=1.0 / (step + 1) + k % 7, step=step)
+        w._view.apply(w._builder.build(w._options()))
+        r.finish()
+        w._view.apply(w._builder.build(w._options()))
+    panel = w._view.panels["loss"]
+    assert w.draw_error is None
+    assert len(panel.series) <= DISTINCT + 3 and np.isnan(panel.muted.y).sum() == 30 - len(panel.series) - 1
+    assert panel.x_scale.comm is not None and panel.lin_scale.comm is not None
