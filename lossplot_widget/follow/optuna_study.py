@@ -6,7 +6,9 @@ trials of other processes and machines sharing it (an RDB or journal storage) ap
 
 - its ``config`` is the trial's params;
 - its intermediate values (``trial.report(value, step)``) are drawn at their steps under the study's metric name
-  (``study.metric_names``, else ``value``); their time is when the follower first read them;
+  (``study.metric_names``, else ``value``). Optuna keeps no time per value: the values first read at one poll are
+  spread evenly between the previous read (or the trial's start) and this read (or the trial's end), so a trial's
+  clock and steps/s are those of the trial, to within one poll;
 - its status follows the trial's state: ``running``, ``finished`` (complete), ``pruned``, ``failed``; a trial that
   Stop pruned is ``stopped``. Waiting trials are not shown until they start;
 - its score (:attr:`~lossplot_widget.core.run.Run.score`) is the trial's value, so the run table lists the best
@@ -68,7 +70,7 @@ class TrialUpdate:
     __slots__ = ("config", "ended", "error", "points", "score", "started", "status")
 
     def __init__(
-        self, status: str, config: dict[str, Any], points: dict[str, tuple[list[int], list[float], float]],
+        self, status: str, config: dict[str, Any], points: dict[str, tuple[list[int], list[float], list[float]]],
         score: float | None, started: float, ended: float | None, error: str | None = None,
     ) -> None:
         self.status, self.config, self.points, self.score = status, config, points, score
@@ -80,7 +82,7 @@ class StudySink(Protocol):
 
     def ingest_trial(self, name: str, update: TrialUpdate) -> int:
         """Update run ``name`` (status, config, score) and append its new points (``{metric: (steps, values,
-        wall time)}``); return the points appended."""
+        wall times)}``); return the points appended."""
         ...
 
     def set_objective(self, objective: Objective) -> None: ...
@@ -146,6 +148,7 @@ class StudyFollower(PollingThread):
         #: trial numbers pruned because Stop was clicked (shown ``stopped``)
         self.stopped_trials: set[int] = set()
         self._steps: dict[int, set[int]] = {}  # trial number -> steps already delivered
+        self._read_until: dict[int, float] = {}  # trial number -> the wall time its last delivered value got
         self._seen: dict[int, tuple[object, ...]] = {}  # trial number -> (state, value, #steps) last delivered
         self._multi_done: set[int] = set()
         self._control = control
@@ -212,7 +215,7 @@ class StudyFollower(PollingThread):
             n += sink.ingest_trial(f"trial-{trial.number}", self._update(trial, status, now))
             if self.multi and values and status == FINISHED and trial.number not in self._multi_done:
                 self._multi_done.add(trial.number)
-                points = {m: ([trial.number], [float(v)], now) for m, v in zip(self.metrics, values)}
+                points = {m: ([trial.number], [float(v)], [now]) for m, v in zip(self.metrics, values)}
                 started = _stamp(trial.datetime_start)
                 n += sink.ingest_trial(f"study {self.study.study_name}", TrialUpdate(
                     FOLLOWED, {}, points, None, now if started is None else started, None))
@@ -226,16 +229,21 @@ class StudyFollower(PollingThread):
         done = self._steps.setdefault(trial.number, set())
         new = sorted(s for s in trial.intermediate_values if s not in done)
         done.update(new)
-        points: dict[str, tuple[list[int], list[float], float]] = {}
+        points: dict[str, tuple[list[int], list[float], list[float]]] = {}
+        started = _stamp(trial.datetime_start)
         if new and not self.multi:
             values = [float(trial.intermediate_values[s]) for s in new]
             ended = _stamp(trial.datetime_complete)
-            points[self.metrics[0]] = (new, values, min(now, ended) if ended is not None else now)
+            until = min(now, ended) if ended is not None else now
+            since = self._read_until.get(trial.number, until if started is None else started)
+            since = min(since, until)
+            times = [since + (until - since) * (k + 1) / len(new) for k in range(len(new))]
+            self._read_until[trial.number] = until
+            points[self.metrics[0]] = (new, values, times)
         score = None
         if trial.values:
             first = float(trial.values[0])
             score = None if math.isnan(first) else first
-        started = _stamp(trial.datetime_start)
         return TrialUpdate(
             status, _plain(trial.params), points, score, now if started is None else started,
             _stamp(trial.datetime_complete),

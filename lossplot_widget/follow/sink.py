@@ -84,7 +84,7 @@ class HistorySink:
 
     def ingest_trial(self, name: str, update: TrialUpdate) -> int:
         """Run ``name``: a sweep's trial with its status, config and score, and its new points (``{metric: (steps,
-        values, wall time)}``, on the run's clock, which starts when the trial did); return the number of points."""
+        values, wall times)}``, on the run's clock, which starts when the trial did); return the number of points."""
         run = self.runs.adopt(name, status=update.status)
         run.source = "follow"
         run.config.update(update.config)
@@ -98,8 +98,8 @@ class HistorySink:
         with h.lock:
             if h.t0 is None:
                 h.continue_clock(0.0, at=update.started)
-            for metric, (steps, values, wall) in update.points.items():
-                h.load(metric, steps, [0.0] * len(steps), [wall] * len(steps), values, wall_clock=True)
+            for metric, (steps, values, walls) in update.points.items():
+                h.load(metric, steps, [0.0] * len(steps), walls, values, wall_clock=True)
                 n += len(values)
         return n
 

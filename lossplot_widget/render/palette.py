@@ -32,10 +32,12 @@ RAW_FAINT = 0.25
 REFERENCE_COLOR = "#8a8a8a"
 
 
-#: the colour index of a muted run (one of many, neither among the best nor running): grey, faint
+#: the colour index of a muted run (one of many, neither among the best nor running): grey, faint. A solid grey,
+#: not the theme's text colour (black with an alpha): a bundle of overlapping faint lines then adds up to this grey,
+#: never to black, on a light and on a dark theme
 MUTED = -1
-MUTED_COLOR = ("--jp-ui-font-color3", "#9e9e9e")
-MUTED_OPACITY = 0.45
+MUTED_COLOR: tuple[str | None, str] = (None, "#9e9e9e")
+MUTED_OPACITY = 0.35
 
 
 def hex_color(index: int) -> str:

@@ -45,6 +45,10 @@ def assert_exact(w: LiveLossWidget, study, metric: str = "value") -> None:
         assert series.steps.tolist() == steps
         assert series.values.tolist() == [t.intermediate_values[s] for s in steps]  # bit for bit
         assert run.score == (t.value if t.value is not None else None)
+        # the trial's own clock: Optuna keeps no time per value, so they are spread over the trial's run
+        if steps and t.datetime_complete is not None:
+            span = (t.datetime_complete - t.datetime_start).total_seconds()
+            assert np.all(np.diff(series.times) >= 0) and 0 <= series.times[-1] <= span + 1e-3
 
 
 def test_eight_trials_with_pruning_exact():
