@@ -79,10 +79,13 @@ def measure(n: int) -> dict:
 
 def measure_tree(tree: Path, n: int) -> dict:
     """:func:`measure` in a subprocess importing ``lossplot_widget`` from ``tree``."""
-    code = f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import bench_sweeps as b; " \
+    code = f"import json, sys; sys.path.insert(1, {str(HERE)!r}); import bench_sweeps as b; " \
+           f"import lossplot_widget; assert lossplot_widget.__file__.startswith({str(tree)!r}), lossplot_widget.__file__; " \
            f"print(json.dumps(b.measure({n})))"
     env = {**os.environ, "PYTHONPATH": str(tree), "LOSSPLOT_STORE": "off"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    # run in the tree: ``-c`` puts the working directory first on sys.path (before an editable install's path)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd=tree)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

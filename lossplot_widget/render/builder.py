@@ -94,6 +94,7 @@ class FrameBuilder:
         self._titles: dict[SeriesKey, str] = {}  # this frame's panel of each drawn series
         self._limits: dict[str, int] = {}  # this frame's points per series of each overlay panel
         self._muted: set[str] = set()  # runs drawn muted this frame (lean lines)
+        self._weight_cache: dict[Run, tuple[tuple[object, ...], dict[SeriesKey, float]]] = {}
         #: per panel: the options and series frames its axes were computed from, and the axes
         self._panel_axes: dict[str, tuple[tuple[object, ...], list[SeriesFrame], PanelAxes]] = {}
 
@@ -185,17 +186,25 @@ class FrameBuilder:
             limits[title] = max(MIN_OVERLAY_POINTS, min(options.max_points, share))
         return limits
 
-    @staticmethod
     def _smoothing_weights(
-        by_name: Mapping[str, Run], shown: Mapping[str, list[str]], options: FrameOptions
+        self, by_name: Mapping[str, Run], shown: Mapping[str, list[str]], options: FrameOptions
     ) -> dict[SeriesKey, float]:
         """The EMA weight of each shown series: ``smoothing ** k``, ``k`` its mean step gap over the smallest
         of its run's series in the same panel (rounded; 1 for the densest), so a validation series logged once
-        per 30 steps is smoothed over the same steps as the loss logged every step, not over 30x as many."""
+        per 30 steps is smoothed over the same steps as the loss logged every step, not over 30x as many.
+        A run whose history did not change keeps last frame's weights (a sweep's ended runs, every frame)."""
         weights: dict[SeriesKey, float] = {}
         w = float(options.smoothing)
+        panels = tuple(tuple(m) for m in shown.values())
+        cache = self._weight_cache
         for run in by_name.values():
             h = run.history
+            key = (h.version, w, options.smooth_by_steps, panels)
+            hit = cache.get(run)
+            if hit is not None and hit[0] == key:
+                weights.update(hit[1])
+                continue
+            mine: dict[SeriesKey, float] = {}
             for members in shown.values():
                 gaps = {}
                 with h.lock:
@@ -207,7 +216,11 @@ class FrameBuilder:
                 unit = min((g for g in gaps.values() if g > 0), default=0.0)
                 for m, gap in gaps.items():
                     k = max(1, round(gap / unit)) if options.smooth_by_steps and unit > 0 and gap > 0 else 1
-                    weights[(run.name, m)] = w**k if w > 0 else 0.0
+                    mine[(run.name, m)] = w**k if w > 0 else 0.0
+            cache[run] = (key, mine)
+            weights.update(mine)
+        for gone in [r for r in cache if r.name not in by_name or by_name[r.name] is not r]:
+            del cache[gone]
         return weights
 
     def _axes(
