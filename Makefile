@@ -60,6 +60,7 @@ bench: $(VENV)/.installed
 	$(BIN)/$(PIP_INSTALL) -e ".[bench]"
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
 	$(BIN)/python benchmarks/bench_store.py  # the run store: RESULTS_store.md
+	$(BIN)/python benchmarks/bench_sweeps.py  # 50 and 300 trials, the run table, the Ray Tune callback
 
 # Browser-side benchmarks (Chromium; JupyterLab, Notebook 7, Voila; ~6 min): write benchmarks/RESULTS_browser.md
 # and benchmarks/RESULTS_browser_controls.md

@@ -50,11 +50,14 @@ class _WidgetStopper(tune.Stopper):
 
     def __init__(self, callback: LiveLossCallback) -> None:
         self._callback = callback
+        self.asked = 0  # Tune asks its stopper before every step and result: 0 means it is not this experiment's
 
     def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        self.asked += 1
         return self._callback.stop_requested()
 
     def stop_all(self) -> bool:
+        self.asked += 1
         return self._callback.stop_requested()
 
 
@@ -89,6 +92,7 @@ class LiveLossCallback(tune.Callback):
         self._ended_by_tune: set[str] = set()  # trials whose last result Tune marked done (a scheduler, a stopper)
         self._last_step: dict[str, int] = {}
         self.results = 0
+        self._checked_stopper = False
         if widget is not None and metric is not None:
             widget.rank_by(metric, mode)
 
@@ -100,8 +104,8 @@ class LiveLossCallback(tune.Callback):
         if self.metric is not None:
             w.rank_by(self.metric, self.mode)
         w.should_stop  # noqa: B018 - begins a control scope: Stop and Pause act during tuner.fit() in this cell
-        if stop is not self.stopper and not _holds(stop, self.stopper):
-            w.add_note("Stop cannot end this Ray Tune experiment: pass tune.RunConfig(stop=callback.stopper)")
+        self.stopper.asked = 0
+        self._checked_stopper = False
         if created:
             show(w)
 
@@ -111,6 +115,11 @@ class LiveLossCallback(tune.Callback):
     def on_trial_result(self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any],
                         **info: Any) -> None:
         run = self._run(trial)
+        if not self._checked_stopper:  # Tune asked its stopper about this result before telling the callbacks
+            self._checked_stopper = True
+            if not self.stopper.asked and self.widget is not None:
+                self.widget.add_note(
+                    "Stop cannot end this Ray Tune experiment: pass tune.RunConfig(stop=callback.stopper)")
         flat = flatten_dict(result)
         values = {k: v for k, v in flat.items() if self._drawn(k, v)}
         step = flat.get(self.step)
@@ -189,12 +198,6 @@ class LiveLossCallback(tune.Callback):
 def _number(value: Any) -> bool:
     """A number to draw (NaN and inf included: nothing reported is dropped); not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _holds(stop: Any, stopper: Any) -> bool:
-    """Whether Tune's ``stop`` argument combines ``stopper`` (a ``tune.stopper.CombinedStopper``)."""
-    inner = getattr(stop, "_stoppers", None)
-    return isinstance(inner, (list, tuple)) and any(s is stopper for s in inner)
 
 
 def _error_of(trial: Any) -> str | None:

@@ -3,7 +3,8 @@
 A sweep engine names its objective (an Optuna study's metric and direction, a Ray Tune experiment's
 ``metric``/``mode``) and gives each trial its score (:attr:`~lossplot_widget.core.run.Run.score`). A run without
 a score is judged by its own points: the best value of the metric (the min, or the max when maximizing).
-The run table lists the best runs first and the plot gives them the distinct colours.
+The run table lists the best runs first and the plot gives them the distinct colours; a pruned or failed run is
+never the best (it ranks after the others).
 
 >>> from lossplot_widget.core.run_summary import RunSummary
 >>> from lossplot_widget.core.series import Series
@@ -11,10 +12,11 @@ The run table lists the best runs first and the plot gives them the distinct col
 ...     s = Series("loss"); _ = [s.append(i, v, 0.0, 0.0) for i, v in enumerate(values)]; s.commit()
 ...     return RunSummary(name, "finished", None, {}, 0, False, 0.0, None, {"loss": s.stats()}, score=score)
 >>> rows = [row("a", [3.0, 2.0]), row("b", [1.0, 5.0]), row("c", [9.0], score=0.5), row("d", [])]
+>>> rows.append(row("p", [0.1])); rows[-1].status = "pruned"  # cut short: never the best
 >>> [r.name for r in ranked(rows, Objective("loss"))]
-['c', 'b', 'a', 'd']
+['c', 'b', 'a', 'p', 'd']
 >>> [r.name for r in ranked(rows, Objective("loss", maximize=True))]
-['b', 'a', 'c', 'd']
+['b', 'a', 'c', 'p', 'd']
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .grouping import higher_is_better
 if TYPE_CHECKING:
     from .run_summary import RunSummary
 
-__all__ = ["Objective", "default_objective", "ranked", "score_of"]
+__all__ = ["UNRANKED", "Objective", "default_objective", "eligible", "ranked", "score_of"]
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,24 @@ def score_of(summary: RunSummary, objective: Objective) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+#: statuses of runs that are never "the best": a pruned trial's value is where it was cut short (Optuna's
+#: ``best_trial`` counts complete trials only), a failed run's is not a result
+UNRANKED = ("pruned", "failed")
+
+
+def eligible(summary: RunSummary) -> bool:
+    """Whether the run can be the best (not pruned, not failed)."""
+    return summary.status not in UNRANKED
+
+
 def ranked(summaries: Iterable[RunSummary], objective: Objective) -> list[RunSummary]:
-    """``summaries`` best first (ties: the order the runs began); runs without a score last, in order."""
+    """``summaries`` best first (ties: the order the runs began); pruned and failed runs after the others, runs
+    without a score last, in order."""
     rows = list(summaries)
     scores = [score_of(s, objective) for s in rows]
     sign = -1.0 if objective.maximize else 1.0
-    order = sorted(range(len(rows)), key=lambda i: (scores[i] is None, sign * (scores[i] or 0.0), i))
+    order = sorted(range(len(rows)),
+                   key=lambda i: (scores[i] is None, not eligible(rows[i]), sign * (scores[i] or 0.0), i))
     return [rows[i] for i in order]
 
 

@@ -99,9 +99,11 @@ class _ControlPruner:
         self.pruner = pruner
         self._control = control
         self._stopped = stopped
+        #: False once its follower stopped: it then only asks the pruner it wraps (another widget's, or the study's)
+        self.active = True
 
     def prune(self, study: Any, trial: Any) -> bool:
-        if self._control():  # waits while paused; True once Stop was clicked
+        if self.active and self._control():  # waits while paused; True once Stop was clicked
             self._stopped.add(trial.number)
             study.stop()
             return True
@@ -153,7 +155,7 @@ class StudyFollower(PollingThread):
         self._multi_done: set[int] = set()
         self._control = control
         self._pruner: _ControlPruner | None = None
-        if control is not None and not isinstance(study.pruner, _ControlPruner):
+        if control is not None:  # a second widget following the study wraps the first one's wrapper
             self._pruner = _ControlPruner(study.pruner, control, self.stopped_trials)
             study.pruner = self._pruner
         super().__init__(f"optuna:{study.study_name}")
@@ -175,8 +177,13 @@ class StudyFollower(PollingThread):
     # ------------------------------------------------------------------ polling
     def stop(self, timeout: float = 5.0) -> None:
         """Stop following (the trials read stay in the widget) and give the study its own pruner back."""
-        if self._pruner is not None and self.study.pruner is self._pruner:
-            self.study.pruner = self._pruner.pruner
+        if self._pruner is not None:
+            self._pruner.active = False
+            if self.study.pruner is self._pruner:  # the outermost: unwrap it and the stopped ones under it
+                inner = self._pruner.pruner
+                while isinstance(inner, _ControlPruner) and not inner.active:
+                    inner = inner.pruner
+                self.study.pruner = inner
         self._pruner = None
         super().stop(timeout)
 

@@ -20,7 +20,10 @@ from ..render.palette import MUTED, MUTED_OPACITY, RAW_FAINT, REFERENCE_COLOR, c
 from ..render.wire import narrow
 from .closing import close_tree
 
-__all__ = ["Panel", "SeriesMarks", "legend_html", "log_ticks"]
+__all__ = ["MUTED_LABEL", "Panel", "SeriesMarks", "legend_html", "log_ticks"]
+
+#: the label of a panel's muted line (every muted run's curve; the browser tests find it by it)
+MUTED_LABEL = "muted runs"
 
 
 class SeriesMarks:
@@ -330,7 +333,7 @@ class Panel:
             return {}
         if self.muted is None:
             self.muted = bqplot.Lines(
-                x=np.empty(0), y=np.empty(0), scales=scales, colors=[css_color(MUTED)],
+                x=np.empty(0), y=np.empty(0), scales=scales, colors=[css_color(MUTED)], labels=[MUTED_LABEL],
                 opacities=[MUTED_OPACITY], stroke_width=1.0,
             )
             self.figure.marks = self._marks()

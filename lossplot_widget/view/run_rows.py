@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from ..core.ranking import Objective, score_of
+from ..core.ranking import Objective, eligible, score_of
 from ..core.run_summary import RunSummary, best_of
 
 __all__ = ["Cell", "Column", "best_line", "cell", "cells", "columns", "score_label", "sort_value"]
@@ -104,6 +104,7 @@ def sort_value(value: Any) -> tuple[int, Any]:
 def best_line(rows: Sequence[RunSummary], objective: Objective, shown: str = "runs") -> str:
     """``Best so far: <run> ★ metric value (config) · N runs: k finished, ...`` as HTML."""
     scored = [(v, s) for v, s in ((score_of(s, objective), s) for s in rows) if v is not None]
+    scored = [(v, s) for v, s in scored if eligible(s)] or scored  # a pruned run is the best only of pruned ones
     counts = Counter(s.status for s in rows)
     tally = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     head = f"{len(rows)} {shown}" + (f": {tally}" if tally else "")

@@ -23,7 +23,7 @@ from ..core.ranking import Objective, ranked
 from ..core.run import RUNNING
 from ..core.run_summary import RunSummary
 from ..render.frame import Frame
-from ..render.palette import css_color
+from ..render.palette import MUTED, css_color
 from .closing import close_tree
 from .run_rows import Cell, Column, best_line, cell, cells, columns, sort_value
 
@@ -233,6 +233,7 @@ class RunTable:
         return (
             f'<div class="lossplot-run" data-run="{html.escape(summary.name)}" data-status="{summary.status}" '
             f'data-hidden="{str(summary.hidden).lower()}" data-points="{summary.points}" '
+            f'data-muted="{str(summary.color == MUTED).lower()}" '
             # the header buttons' font: widths in ch then mean the same in both
             'style="font-size:var(--jp-widgets-font-size, 13px);font-variant-numeric:tabular-nums">'
             + "".join(spans) + "</div>"

@@ -107,3 +107,28 @@ def test_stop_ends_the_experiment_and_an_error_fails_its_trial(tmp_path):
     assert ok and {r.status for r in ok} == {"stopped"}
     assert all(len(r.history["loss"]) < 400 for r in ok if len(r.history))  # none ran to its end
     assert len(w.runs) < 4  # the last trials never started
+
+
+def test_a_missing_stopper_is_said_once_and_the_callback_pickles_without_its_widget():
+    import pickle
+
+    from ray.tune.experiment import Trial
+
+    trial = Trial("fn", config={"lr": 0.1, "opt": {"name": "adam"}}, stub=True)
+    for asked in (False, True):
+        w = LiveLossWidget(store=None)
+        cb = LiveLossCallback(w, metric="loss", mode="min")
+        cb.setup(stop={})  # what Ray 2.60 hands setup(), whatever the experiment's stopper
+        cb.on_trial_start(0, [trial], trial)
+        if asked:
+            cb.stopper.stop_all()  # Tune asks its stopper before each step: this is the experiment's stopper
+        cb.on_trial_result(0, [trial], trial, {"loss": 0.5, "training_iteration": 1, "flag": True, "done": False})
+        cb.on_trial_result(0, [trial], trial, {"loss": 0.25, "training_iteration": 2, "done": False})
+        notes = [n for n in w._notes if "Stop cannot end" in n]
+        assert len(notes) == (0 if asked else 1)
+    run = w.runs[trial.trial_id]
+    assert run.config == {"lr": 0.1, "opt/name": "adam"}  # nested config keys joined by "/"
+    assert run.history["loss"].values.tolist() == [0.5, 0.25] and "flag" not in run.history  # a bool is no metric
+    assert run.score == 0.25
+    copy = pickle.loads(pickle.dumps(cb))  # Tune saves its callbacks with the experiment
+    assert copy.widget is None and copy.runs == {} and copy.metric == "loss"

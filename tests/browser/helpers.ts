@@ -74,16 +74,17 @@ export async function rawPointCount(root: Locator, metric = 'loss'): Promise<num
 /**
  * Points drawn per metric named in the summary table (one run) or per shown run with points named in the
  * run table (several runs: a run's first series carries the run's name), over every figure under `root`
- * (longest line).
+ * (longest line). Runs drawn muted (beyond 8 runs) share one line labelled "muted runs", counted once.
  */
 export async function drawnPoints(root: Locator): Promise<Record<string, number>> {
   const metrics = await root
     .locator('tr.lossplot-row')
     .evaluateAll(rows => rows.map(r => r.getAttribute('data-metric') || ''));
   const runs = await root
-    .locator('.lossplot-run[data-hidden="false"]:not([data-points="0"])')
+    .locator('.lossplot-run[data-hidden="false"]:not([data-points="0"]):not([data-muted="true"])')
     .evaluateAll(rows => rows.map(r => r.getAttribute('data-run') || ''));
-  const names = [...metrics, ...runs];
+  const muted = await root.locator('.lossplot-run[data-hidden="false"][data-muted="true"]').count();
+  const names = [...metrics, ...runs, ...(muted ? ['muted runs'] : [])];
   const counts: Record<string, number> = {};
   for (const name of names) {
     const ds = await root.locator('svg.svg-figure g.curve').evaluateAll(

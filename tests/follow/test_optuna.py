@@ -208,3 +208,24 @@ def test_a_bad_source_says_so():
         from lossplot_widget.follow.optuna_study import StudyFollower
 
         StudyFollower(w._study_sink, object())
+
+
+def test_two_widgets_follow_one_study_and_either_one_stops_it():
+    study = optuna.create_study()
+    first, second = LiveLossWidget(store=None), LiveLossWidget(store=None)
+    f1, f2 = first.follow(study, poll=30), second.follow(study, poll=30)
+    f1.stop()  # the first stops following: the second still reaches the study
+
+    def objective(trial):
+        trial.report(1.0, 0)
+        if trial.number == 1:
+            second.request_stop()
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+        return 1.0
+
+    study.optimize(objective, n_trials=5)
+    f2.poll_once()
+    f2.stop()
+    assert len(study.trials) == 2 and second.runs["trial-1"].status == "stopped"
+    assert not type(study.pruner).__name__.startswith("_Control")  # the study's own pruner is back
