@@ -259,7 +259,8 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         ``max``): the run table lists the best runs first (a "best so far" line above it) and, once runs outnumber
         the colours, the best ones keep distinct colours while the rest are drawn muted. Sweep adapters
         (``follow(study)``, the Ray Tune callback) call it with their objective; a run's
-        :attr:`~lossplot_widget.core.run.Run.score`, when set, counts instead of its best value.
+        :attr:`~lossplot_widget.core.run.Run.score`, when set, counts instead of its best value. Without a named
+        objective runs are not ranked: colours cycle and the table keeps the order runs began.
 
         >>> from lossplot_widget import LiveLossWidget
         >>> w = LiveLossWidget(store=None); w.rank_by("val_acc"); w.objective

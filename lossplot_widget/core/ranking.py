@@ -22,7 +22,7 @@ never the best (it ranks after the others).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from .grouping import higher_is_better
 if TYPE_CHECKING:
     from .run_summary import RunSummary
 
-__all__ = ["UNRANKED", "Objective", "default_objective", "eligible", "ranked", "score_of"]
+__all__ = ["UNRANKED", "Objective", "eligible", "ranked", "score_of"]
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,3 @@ def ranked(summaries: Iterable[RunSummary], objective: Objective) -> list[RunSum
     order = sorted(range(len(rows)),
                    key=lambda i: (scores[i] is None, not eligible(rows[i]), sign * (scores[i] or 0.0), i))
     return [rows[i] for i in order]
-
-
-def default_objective(summaries: Sequence[RunSummary]) -> Objective | None:
-    """The objective when none was named: the first metric of the first run that has one, by its name."""
-    for s in summaries:
-        for name in s.stats:
-            return Objective.of(name)
-    return None

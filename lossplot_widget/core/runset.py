@@ -91,7 +91,7 @@ class RunSet(Mapping[str, Run]):
         #: ``restore(run)``: called before a run takes points again (a store loads the points it holds)
         self.restore: Callable[[Run], object] = _nothing_to_restore
         #: what the runs are judged by (a sweep's metric and direction): the run table's order, the best runs'
-        #: colours; ``None``: the first metric, by its name's direction, once runs outnumber the colours
+        #: colours; ``None``: not named (colours cycle, the table keeps the order runs began)
         self.objective: Objective | None = None
 
     @classmethod

@@ -25,7 +25,7 @@ from ..core.epochs import epoch_step_bounds, fractional_epochs, shared_epoch_bou
 from ..core.grouping import assign_panels, is_validation
 from ..core.history import History, Series, Stats
 from ..core.progress import ProgressState
-from ..core.ranking import Objective, default_objective
+from ..core.ranking import Objective
 from ..core.run_summary import RunSummary, summarize
 from ..core.runset import Run, RunSet
 from .axes import PanelAxes, panel_axes
@@ -43,7 +43,7 @@ from .frame import (
     XAt,
 )
 from .marks import best_point, panel_references
-from .palette import MUTED, PALETTE
+from .palette import MUTED
 from .pyramid import MinMaxPyramid
 from .runstyle import MUTED_POINTS, run_colors, style_panels
 from .sections import plan
@@ -292,8 +292,7 @@ class FrameBuilder:
 
     def _colors(self, summaries: list[RunSummary]) -> tuple[Objective | None, dict[str, int]]:
         """What the runs are judged by, and each run's colour (set on its summary; muted runs remembered)."""
-        drawn = [s for s in summaries if not s.hidden]
-        objective = self.runs.objective or (default_objective(drawn) if len(drawn) > len(PALETTE) else None)
+        objective = self.runs.objective  # named only: runs of different metrics (a dashboard of losses) have no judge
         colors = run_colors(summaries, objective)
         for summary in summaries:
             summary.color = colors[summary.name]

@@ -201,7 +201,7 @@ class Frame:
     main: tuple[str, ...] = ()
     #: the sections (panel title prefixes) in order: folded, paged or overlaid
     sections: tuple[Section, ...] = ()
-    #: what the runs are judged by (named, or the first metric once runs outnumber the colours); ``None``: nothing
+    #: what the runs are judged by (``LiveLossWidget.rank_by``, a sweep adapter); ``None``: not named
     objective: Objective | None = None
 
     @property

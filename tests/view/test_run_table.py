@@ -105,3 +105,18 @@ def test_a_sweep_drawn_trial_by_trial_keeps_drawing():
     assert w.draw_error is None
     assert len(panel.series) <= DISTINCT + 3 and np.isnan(panel.muted.y).sum() == 30 - len(panel.series) - 1
     assert panel.x_scale.comm is not None and panel.lin_scale.comm is not None
+
+
+def test_without_a_named_objective_nothing_is_ranked_or_muted():
+    # runs of different metrics (a dashboard comparing losses): no judge, colours cycle, the order runs began
+    w = LiveLossWidget(store=None)
+    w.widget
+    for k in range(12):
+        with w.run(f"r{k}") as r:
+            r.log(**{("MSE" if k % 2 else "MAE"): 1.0 / (k + 1)})
+    w.flush()
+    frame = w._builder.build(w._options())
+    assert frame.objective is None and [s.color for s in frame.runs] == list(range(12))
+    assert not any(sf.muted for series in frame.panels.values() for sf in series)
+    table = w._view.run_table
+    assert table.order == [f"r{k}" for k in range(12)] and table.best is None
