@@ -3,8 +3,8 @@
 A sweep engine names its objective (an Optuna study's metric and direction, a Ray Tune experiment's
 ``metric``/``mode``) and gives each trial its score (:attr:`~lossplot_widget.core.run.Run.score`). A run without
 a score is judged by its own points: the best value of the metric (the min, or the max when maximizing).
-The run table lists the best runs first and the plot gives them the distinct colours; a pruned or failed run is
-never the best (it ranks after the others).
+The run table lists the best runs first and the plot gives them the distinct colours; a run cut short (pruned,
+stopped, ...) or failed is never the best (it ranks after the others).
 
 >>> from lossplot_widget.core.run_summary import RunSummary
 >>> from lossplot_widget.core.series import Series
@@ -78,19 +78,19 @@ def score_of(summary: RunSummary, objective: Objective) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-#: statuses of runs that are never "the best": a pruned trial's value is where it was cut short (Optuna's
-#: ``best_trial`` counts complete trials only), a failed run's is not a result
-UNRANKED = ("pruned", "failed")
+#: statuses of runs that are never "the best": cut short (a pruned trial's value is where it was cut, and Optuna's
+#: ``best_trial`` counts complete trials only; stopped, interrupted or crashed runs alike) or failed
+UNRANKED = ("pruned", "stopped", "interrupted", "crashed", "failed")
 
 
 def eligible(summary: RunSummary) -> bool:
-    """Whether the run can be the best (not pruned, not failed)."""
+    """Whether the run can be the best (it ran to its end, or still runs)."""
     return summary.status not in UNRANKED
 
 
 def ranked(summaries: Iterable[RunSummary], objective: Objective) -> list[RunSummary]:
-    """``summaries`` best first (ties: the order the runs began); pruned and failed runs after the others, runs
-    without a score last, in order."""
+    """``summaries`` best first (ties: the order the runs began); runs cut short or failed (:data:`UNRANKED`) after
+    the others, runs without a score last, in order."""
     rows = list(summaries)
     scores = [score_of(s, objective) for s in rows]
     sign = -1.0 if objective.maximize else 1.0
