@@ -106,6 +106,8 @@ class LiveLossCallback(tune.Callback):
         w.should_stop  # noqa: B018 - begins a control scope: Stop and Pause act during tuner.fit() in this cell
         self.stopper.asked = 0
         self._checked_stopper = False
+        # a callback used for a second experiment starts over (its trials are new runs; steps compared anew)
+        self.runs, self._ended_by_tune, self._last_step, self.results = {}, set(), {}, 0
         if created:
             show(w)
 
@@ -181,6 +183,7 @@ class LiveLossCallback(tune.Callback):
             config = {k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
                       for k, v in flatten_dict(dict(trial.config)).items()}
             run = self.runs[trial.trial_id] = self.widget.run(trial.trial_id, config=config)
+            run.scored = self.metric is not None  # judged by its last value of the metric once it has one
         return run
 
     def _settle(self) -> None:
@@ -192,7 +195,9 @@ class LiveLossCallback(tune.Callback):
                 continue
             status = PRUNED if self._last_step.get(trial_id, 0) < furthest else FINISHED
             if run.status != status:
+                ended = run.ended  # when it ended, not when another trial went further
                 run.finish(status)
+                run.ended = ended
 
 
 def _number(value: Any) -> bool:

@@ -71,8 +71,9 @@ def epoch_boundaries(history: History, x_axis: str) -> list[float]:
     step axis, the epoch number on the epoch axis (where the end of epoch *e* is *e + 1*); none on time."""
     if x_axis not in ("step", "epoch"):
         return []
+    version = history.version  # read first: a point logged while this computes makes the next call compute again
     cached = history.__dict__.get("_boundaries")  # the same until the history changes (a sweep's finished runs)
-    if cached is not None and cached[0] == (history.version, x_axis):
+    if cached is not None and cached[0] == (version, x_axis):
         return list(cached[1])
     firsts = {epoch: lo for epoch, (lo, _hi) in epoch_step_bounds(history).items()}
     epochs = sorted(firsts)[1:]
@@ -83,7 +84,7 @@ def epoch_boundaries(history: History, x_axis: str) -> list[float]:
     if len(bounds) > MAX_RULES:
         stride = -(-len(bounds) // MAX_RULES)
         bounds = bounds[stride - 1 :: stride]
-    history.__dict__["_boundaries"] = ((history.version, x_axis), list(bounds))
+    history.__dict__["_boundaries"] = ((version, x_axis), list(bounds))
     return bounds
 
 

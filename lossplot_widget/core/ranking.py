@@ -68,9 +68,12 @@ class Objective:
 
 
 def score_of(summary: RunSummary, objective: Objective) -> float | None:
-    """The run's score (``None``: nothing to judge it by yet): its own, else the best value of the metric."""
+    """The run's score (``None``: nothing to judge it by yet): its own, else (unless a sweep engine judges it) the
+    best value of the metric."""
     if summary.score is not None and not math.isnan(summary.score):
         return float(summary.score)
+    if summary.scored:  # the engine has no result for it yet (a running trial): its intermediate values do not count
+        return None
     st = summary.stats.get(objective.metric)
     if st is None or not st.count:
         return None

@@ -86,6 +86,9 @@ class Run:
         #: the value a sweep engine judges the run by (an Optuna trial's value, a Ray Tune trial's last value of
         #: its metric); ``None``: judged by its points (see :class:`~lossplot_widget.core.ranking.Objective`)
         self.score: float | None = None
+        #: True when a sweep engine judges the run: then a ``score`` of ``None`` means no result yet (a running
+        #: Optuna trial), and its points do not stand in for it
+        self.scored = False
         self._owner = owner
 
     # ------------------------------------------------------------------ logging

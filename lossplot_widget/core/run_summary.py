@@ -40,6 +40,8 @@ class RunSummary:
     points: int = 0
     #: the score a sweep engine gave the run (see :attr:`~lossplot_widget.core.run.Run.score`)
     score: float | None = None
+    #: a sweep engine judges the run (see :attr:`~lossplot_widget.core.run.Run.scored`)
+    scored: bool = False
     #: the colour the run is drawn in (its palette index; :data:`~lossplot_widget.render.palette.MUTED`: grey)
     color: int = -2
 
@@ -76,5 +78,6 @@ def summarize(run: Run, stats: dict[str, Stats], hidden: bool) -> RunSummary:
     return RunSummary(
         name=run.name, status=run.status, error=run.error, config=dict(run.config), index=run.index,
         hidden=hidden, started=run.started, ended=run.ended, stats=stats, rate=rate,
-        points=sum(st.count for st in stats.values()), score=run.score, color=run.index,
+        points=sum(st.count for st in stats.values()), score=run.score, scored=run.scored,
+        color=run.index,
     )

@@ -81,12 +81,18 @@ class FollowMixin:
         return follower
 
     def _follow_study(self, source: Any, name: str | None, poll: float) -> StudyFollower:
+        key = ("study", id(source)) if is_study(source) else (
+            "storage", source if isinstance(source, str) else id(source), name)
+        for old in self._followers:  # a cell run again: the study is followed already (twice would log twice)
+            if isinstance(old, StudyFollower) and old.running and getattr(old, "key", None) == key:
+                return old
         if not is_study(source):
             import optuna  # a storage URL or object and a study name: Optuna's own loader
 
             source = optuna.load_study(study_name=name, storage=source)
         self.should_stop  # noqa: B018 - begins a control scope: Stop and Pause act on a study optimized in this cell
         follower = StudyFollower(self._study_sink, source, poll=poll, control=self.check_controls)
+        follower.key = key
         self._followers.append(follower)
         if not self._shown:
             self._show_on_first_use()

@@ -19,9 +19,12 @@ after the study holds, per objective, each complete trial's value at its trial n
 
 Stop and Pause reach a study that runs in this kernel (its ``optimize`` here, blocking a cell or in a thread):
 the follower wraps the study's pruner, so at each ``trial.should_prune()`` a Pause waits until Resume, and a Stop
-prunes that trial and calls ``study.stop()`` (no further trial starts). An objective that never calls
-``should_prune`` is reached between trials instead when the follower is one of ``optimize``'s callbacks
-(``study.optimize(f, callbacks=[follower])``). Trials of other processes cannot be paused or stopped from here.
+prunes that trial and calls ``study.stop()`` (no further trial starts; with ask/tell outside ``optimize`` Stop
+only prunes). An objective that never calls ``should_prune`` is reached between trials instead when the follower
+is one of ``optimize``'s callbacks (``study.optimize(f, callbacks=[follower])``); so is a multi-objective study
+(no pruning there) and one with a ``HyperbandPruner``, which is not wrapped (samplers recognise it by its type).
+Trials of other processes cannot be paused or stopped from here. Following a study again (a cell run twice)
+returns the follower already running.
 
 >>> import optuna
 >>> from lossplot_widget import LiveLossWidget
@@ -67,14 +70,16 @@ def is_study(obj: object) -> bool:
 class TrialUpdate:
     """What the follower read of one trial since the last poll."""
 
-    __slots__ = ("config", "ended", "error", "points", "score", "started", "status")
+    __slots__ = ("config", "ended", "error", "points", "score", "scored", "started", "status")
 
     def __init__(
         self, status: str, config: dict[str, Any], points: dict[str, tuple[list[int], list[float], list[float]]],
-        score: float | None, started: float, ended: float | None, error: str | None = None,
+        score: float | None, started: float, ended: float | None, error: str | None = None, scored: bool = False,
     ) -> None:
         self.status, self.config, self.points, self.score = status, config, points, score
         self.started, self.ended, self.error = started, ended, error
+        #: the engine judges the run (``score`` ``None``: no result yet, not its points)
+        self.scored = scored
 
 
 class StudySink(Protocol):
@@ -105,11 +110,16 @@ class _ControlPruner:
     def prune(self, study: Any, trial: Any) -> bool:
         if self.active and self._control():  # waits while paused; True once Stop was clicked
             self._stopped.add(trial.number)
-            study.stop()
+            try:
+                study.stop()  # inside optimize(): no further trial
+            except RuntimeError:  # ask/tell outside optimize(): Optuna refuses; pruning this trial is all Stop does
+                pass
             return True
         return bool(self.pruner.prune(study, trial))
 
     def __getattr__(self, name: str) -> Any:  # the wrapped pruner's own attributes (n_startup_trials, ...)
+        if name.startswith("__") or name in ("pruner", "_control", "_stopped", "active"):
+            raise AttributeError(name)  # copy/pickle probe dunders before __init__ ran: no recursion
         return getattr(self.pruner, name)
 
 
@@ -152,18 +162,22 @@ class StudyFollower(PollingThread):
         self._steps: dict[int, set[int]] = {}  # trial number -> steps already delivered
         self._read_until: dict[int, float] = {}  # trial number -> the wall time its last delivered value got
         self._seen: dict[int, tuple[object, ...]] = {}  # trial number -> (state, value, #steps) last delivered
-        self._multi_done: set[int] = set()
+        self._multi_next = 0  # the next trial number whose values the multi-objective run takes (in number order)
         self._control = control
         self._pruner: _ControlPruner | None = None
-        if control is not None:  # a second widget following the study wraps the first one's wrapper
-            self._pruner = _ControlPruner(study.pruner, control, self.stopped_trials)
-            study.pruner = self._pruner
         super().__init__(f"optuna:{study.study_name}")
         self._polling = threading.Lock()
+        #: what ``follow()`` was given (a study, or a storage and a name): following it again returns this follower
+        self.key: tuple[object, ...] | None = None
         self.points = 0
         self.polls = 0
         self.errors: list[str] = []
         sink.set_objective(Objective.of(self.metrics[0], directions[0]))
+        if control is not None and not self.multi and _wrappable(study.pruner):
+            # last: nothing after it can fail and leave the study wrapped. A second widget following the study
+            # wraps the first one's wrapper
+            self._pruner = _ControlPruner(study.pruner, control, self.stopped_trials)
+            study.pruner = self._pruner
         if start:
             self.start()
 
@@ -207,30 +221,46 @@ class StudyFollower(PollingThread):
         now = time.time()
         n = 0
         changed = False
-        for trial in self.study.get_trials(deepcopy=False):
+        trials = self.study.get_trials(deepcopy=False)
+        for trial in trials:
             status = STATES.get(trial.state.name)
             if status is None:  # waiting: not started
                 continue
             if status == PRUNED and trial.number in self.stopped_trials:
                 status = STOPPED
             values = trial.values
-            facts = (status, tuple(values) if values else None, len(trial.intermediate_values))
+            facts = (status, tuple(values) if values else None, len(trial.intermediate_values), repr(trial.params))
             if self._seen.get(trial.number) == facts:
                 continue
             self._seen[trial.number] = facts
             changed = True
             n += sink.ingest_trial(f"trial-{trial.number}", self._update(trial, status, now))
-            if self.multi and values and status == FINISHED and trial.number not in self._multi_done:
-                self._multi_done.add(trial.number)
-                points = {m: ([trial.number], [float(v)], [now]) for m, v in zip(self.metrics, values)}
-                started = _stamp(trial.datetime_start)
-                n += sink.ingest_trial(f"study {self.study.study_name}", TrialUpdate(
-                    FOLLOWED, {}, points, None, now if started is None else started, None))
+        if self.multi:
+            n += self._multi_values(sink, trials, now)
         self.polls += 1
         self.points += n
         if changed:
             sink.request_frame()
         return n
+
+    def _multi_values(self, sink: StudySink, trials: list[Any], now: float) -> int:
+        """The multi-objective run: each complete trial's values at its trial number, in number order (a trial that
+        ends before a lower-numbered one waits for it: the steps of a series only grow)."""
+        by_number = {t.number: t for t in trials}
+        points: dict[str, tuple[list[int], list[float], list[float]]] = {m: ([], [], []) for m in self.metrics}
+        first = None
+        while (t := by_number.get(self._multi_next)) is not None and t.state.name not in ("RUNNING", "WAITING"):
+            if t.state.name == "COMPLETE" and t.values:
+                first = first if first is not None else _stamp(t.datetime_start)
+                for m, v in zip(self.metrics, t.values):
+                    points[m][0].append(t.number)
+                    points[m][1].append(float(v))
+                    points[m][2].append(now)
+            self._multi_next += 1
+        if not points[self.metrics[0]][0]:
+            return 0
+        return sink.ingest_trial(f"study {self.study.study_name}", TrialUpdate(
+            FOLLOWED, {}, points, None, now if first is None else first, None, scored=True))
 
     def _update(self, trial: Any, status: str, now: float) -> TrialUpdate:
         done = self._steps.setdefault(trial.number, set())
@@ -255,6 +285,7 @@ class StudyFollower(PollingThread):
             status, _plain(trial.params), points, score, now if started is None else started,
             _stamp(trial.datetime_complete),
             "failed (Optuna keeps no reason: see the log of the process that ran it)" if status == FAILED else None,
+            scored=True,
         )
 
     def _report(self, message: str) -> None:
@@ -268,6 +299,12 @@ class StudyFollower(PollingThread):
 
     def __repr__(self) -> str:
         return f"StudyFollower({self.study.study_name!r}, running={self.running})"
+
+
+def _wrappable(pruner: Any) -> bool:
+    """Whether Pause and Stop may wrap ``pruner``: not a ``HyperbandPruner``, which samplers recognise by its type
+    (they then see only the trials of each trial's bracket); a wrapper would hide it."""
+    return not any(c.__name__ == "HyperbandPruner" for c in type(pruner).__mro__)
 
 
 def _stamp(moment: Any) -> float | None:

@@ -89,14 +89,15 @@ class HistorySink:
         run.source = "follow"
         run.config.update(update.config)
         run.score = update.score
+        run.scored = update.scored
         if (run.status, run.ended, run.error) != (update.status, update.ended, update.error):
             run.status, run.ended, run.error = update.status, update.ended, update.error
             self.runs.changed()
-        run.started = update.started
         h = run.history
         n = 0
         with h.lock:
-            if h.t0 is None:
+            if h.t0 is None:  # the first update: the run's start (a later one must not move it)
+                run.started = update.started
                 h.continue_clock(0.0, at=update.started)
             for metric, (steps, values, walls) in update.points.items():
                 h.load(metric, steps, [0.0] * len(steps), walls, values, wall_clock=True)

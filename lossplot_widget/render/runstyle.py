@@ -58,9 +58,11 @@ def run_colors(summaries: Sequence[RunSummary], objective: Objective | None) -> 
     [-1, -1, -1, 4, 3, 2, 1, 0, 7]
     """
     colors = {s.name: s.index for s in summaries}
-    drawn = [s for s in summaries if not s.hidden]
+    drawn = [s for s in summaries if not s.hidden and s.points]  # lines on screen (a trial just begun has none)
     if objective is None or len(drawn) <= len(PALETTE):
         return colors
+    if not any(score_of(s, objective) is not None for s in drawn):
+        return colors  # nothing to judge by yet (the objective's metric not logged): no run is the best
     for s in drawn:
         colors[s.name] = MUTED
     best = [s for s in ranked(drawn, objective) if s.status != RUNNING and score_of(s, objective) is not None]

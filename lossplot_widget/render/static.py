@@ -24,7 +24,7 @@ import numpy as np
 from .axes import PanelAxes, log_ticks, nice_ticks, panel_axes
 from .frame import Frame, Reference, Section, SeriesFrame
 from .marks import label_sides
-from .palette import RAW_FAINT, REFERENCE_COLOR, hex_color
+from .palette import MUTED_OPACITY, RAW_FAINT, REFERENCE_COLOR, hex_color
 from .sections import OVERLAY_SUFFIX, PAGE_SIZE, top_by_last
 
 __all__ = ["frame_to_svg"]
@@ -124,6 +124,8 @@ def _lines(plot: _Plot, sf: SeriesFrame) -> list[str]:
     lines = [(sf.x, sf.y, RAW_FAINT if smoothed else 1.0, 1.5)]
     if smoothed:
         lines.append((sf.smooth_x, sf.smooth_y, 1.0, 2.0))
+    if sf.muted:  # one faint line, as the live view's muted mark
+        lines = [(sf.smooth_x, sf.smooth_y, MUTED_OPACITY, 1.0) if smoothed else (sf.x, sf.y, MUTED_OPACITY, 1.0)]
     for x, y, opacity, width in lines:
         faint = f' stroke-opacity="{opacity}"' if opacity < 1 else ""
         for rx, ry in _runs(np.asarray(x, dtype=float), plot.ly(np.asarray(y, dtype=float))):
@@ -214,9 +216,10 @@ def _panel(title: str, series: list[SeriesFrame], frame: Frame, k: int) -> list[
     out.append(f'<g clip-path="url(#lossplot-clip-{k})">')
     out += _epoch_rules(plot, frame.epoch_rules)
     out += _references(plot, frame.references.get(title, []))
-    for sf in series:
+    # muted runs first (under the others), faint and thin, without best points: as the live view draws them
+    for sf in sorted(series, key=lambda sf: not sf.muted):
         out += _lines(plot, sf)
-    out += _best(plot, series)
+    out += _best(plot, [sf for sf in series if not sf.muted])
     out.append("</g>")
     out += _legend(series)
     if axes.y.clipped:

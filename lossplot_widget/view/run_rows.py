@@ -83,7 +83,10 @@ def cell(summary: RunSummary, column: Column, objective: Objective | None) -> Ce
         return ("", None)
     if kind == "last":
         return (_fmt(st.last), st.last)
-    best, step = best_of(column.key, st)
+    if objective is not None and column.key == objective.metric:  # the objective's own direction, not its name's
+        best, step = (st.max, st.max_step) if objective.maximize else (st.min, st.min_step)
+    else:
+        best, step = best_of(column.key, st)
     return (f"{_fmt(best)} @ {step}", best)
 
 

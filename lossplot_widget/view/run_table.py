@@ -8,13 +8,15 @@ first (after the running ones) and a "best so far" line sits above the table.
 
 At most :data:`PAGE_ROWS` rows are shown, a page at a time (‹ and › turn pages): the table costs the same
 widgets at 300 runs as at 20. Plain ipywidgets: a ``Button`` per column header, a ``Checkbox`` and an ``HTML``
-per row *slot*, reused for whichever run the page shows there; columns line up through widths in ``ch``
-computed from the page's longest cell. A widget's value is assigned only when its text changes.
+per row of a run on the page (made when the run comes onto the page, closed when it leaves: a box always belongs
+to one run, so a click that crosses a re-sort in flight never hides another run); columns line up through widths
+in ``ch`` computed from the page's longest cell. A widget's value is assigned only when its text changes.
 """
 
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -57,8 +59,8 @@ class RunTable:
         # wider than the widget (many config keys or metrics): scroll sideways instead of squeezing columns
         self.box = widgets.VBox([self.header, self.body], layout=widgets.Layout(display="none", overflow="auto"))
         self.box.add_class("lossplot-runs")
-        self._slots: list[tuple[widgets.HBox, widgets.Checkbox, widgets.HTML]] = []
-        self._slot_runs: list[str] = []  # the run each shown slot holds
+        self._rows: dict[str, tuple[widgets.HBox, widgets.Checkbox, widgets.HTML]] = {}  # the page's runs' rows
+        self._shown: list[str] = []  # the runs the page shows, in order
         self._buttons: dict[str, widgets.Button] = {}
         #: the column sorted by (``None``: the score with an objective, else the order runs began)
         self.sort_label: str | None = None
@@ -66,7 +68,7 @@ class RunTable:
         self.page = 0
         self._table: tuple[list[Column], list[RunSummary], Objective | None] = ([], [], None)
         self._made = 0
-        self._rendering = False
+        self._rendering: int | None = None  # the thread assigning the boxes' values (its changes are no clicks)
 
     # ------------------------------------------------------------------ drawing
     def show(self, frame: Frame) -> None:
@@ -122,20 +124,22 @@ class RunTable:
         widths = [max([len(c.label) + 2] + [len(cs[i][0]) for _, cs in table]) + 1 for i, c in enumerate(cols)]
         widths[0] += 2  # the colour swatch
         self._render_header(cols, widths)
-        self._rendering = True  # a slot taking another run's box value is no click
+        names = [s.name for s, _ in table]
+        for name in [n for n in self._rows if n not in names]:  # off the page: its row goes
+            close_tree(self._rows.pop(name)[0])
+        self._rendering = threading.get_ident()  # a box taking its run's state is no click
         try:
-            while len(self._slots) < len(table):
-                self._slots.append(self._new_slot(len(self._slots)))
-            self._slot_runs = [s.name for s, _ in table]
-            for (summary, row), (_, check, cell_html) in zip(table, self._slots):
+            for summary, row in table:
+                _, check, cell_html = self._row(summary.name)
                 if check.value != (not summary.hidden):
                     check.value = not summary.hidden
                 text = self._row_html(summary, row, widths)
                 if cell_html.value != text:
                     cell_html.value = text
         finally:
-            self._rendering = False
-        children = [box for box, _, _ in self._slots[:len(table)]]
+            self._rendering = None
+        self._shown = names
+        children = [self._rows[n][0] for n in names]
         if list(self.body.children) != children:
             self.body.children = children
         self._show_pager(len(ordered), pages)
@@ -200,21 +204,25 @@ class RunTable:
         if list(self.header.children) != buttons:
             self.header.children = buttons
 
-    def _new_slot(self, i: int) -> tuple[widgets.HBox, widgets.Checkbox, widgets.HTML]:
-        check = widgets.Checkbox(
-            value=True, indent=False, layout=widgets.Layout(width="3ch", height="22px", margin="0", flex="0 0 auto"),
-        )
-        check.add_class("lossplot-run-visible")
-        check.observe(lambda change, i=i: self._toggled(i, bool(change["new"])), "value")
-        cells_html = widgets.HTML(layout=widgets.Layout(height="22px", margin="0", flex="0 0 auto"))
-        box = widgets.HBox([check, cells_html], layout=widgets.Layout(align_items="center", margin="1px 0"))
-        self._made += 1
-        return (box, check, cells_html)
+    def _row(self, name: str) -> tuple[widgets.HBox, widgets.Checkbox, widgets.HTML]:
+        row = self._rows.get(name)
+        if row is None:
+            check = widgets.Checkbox(
+                value=True, indent=False,
+                layout=widgets.Layout(width="3ch", height="22px", margin="0", flex="0 0 auto"),
+            )
+            check.add_class("lossplot-run-visible")
+            check.observe(lambda change, name=name: self._toggled(name, bool(change["new"])), "value")
+            cells_html = widgets.HTML(layout=widgets.Layout(height="22px", margin="0", flex="0 0 auto"))
+            box = widgets.HBox([check, cells_html], layout=widgets.Layout(align_items="center", margin="1px 0"))
+            row = self._rows[name] = (box, check, cells_html)
+            self._made += 1
+        return row
 
-    def _toggled(self, slot: int, visible: bool) -> None:
-        if self._rendering or slot >= len(self._slot_runs):
+    def _toggled(self, name: str, visible: bool) -> None:
+        if self._rendering == threading.get_ident():  # the render setting the box, not a person
             return
-        self.on_visible(self._slot_runs[slot], visible)
+        self.on_visible(name, visible)
 
     @staticmethod
     def _row_html(summary: RunSummary, row: list[Cell], widths: list[int]) -> str:
@@ -241,17 +249,17 @@ class RunTable:
 
     @property
     def made(self) -> int:
-        """How many row slots, sort buttons and lines were made so far (a new one is a widget to route)."""
+        """How many rows, sort buttons and lines were made so far (a new one is a widget to route)."""
         return self._made
 
     def row_html(self, name: str) -> str:
-        """The HTML of the row showing run ``name`` on this page (``KeyError`` when another page holds it)."""
-        return self._slots[self._slot_runs.index(name)][2].value if name in self._slot_runs else _missing(name)
+        """The HTML of the row of run ``name`` on this page (``KeyError`` when another page holds it)."""
+        return self._rows[name][2].value if name in self._rows else _missing(name)
 
     @property
     def checks(self) -> dict[str, widgets.Checkbox]:
         """The hide/show box of each run the page shows."""
-        return {name: slot[1] for name, slot in zip(self._slot_runs, self._slots)}
+        return {name: self._rows[name][1] for name in self._shown if name in self._rows}
 
     # ------------------------------------------------------------------ sorting
     def sort_by(self, label: str) -> None:
@@ -269,11 +277,11 @@ class RunTable:
     @property
     def order(self) -> list[str]:
         """Run names in the order the table shows them (the page shown)."""
-        return list(self._slot_runs)
+        return list(self._shown)
 
     def close(self) -> int:
         """Close every widget of the table."""
-        return close_tree(self.box, [s[0] for s in self._slots])
+        return close_tree(self.box, [row[0] for row in self._rows.values()])
 
 
 

@@ -132,3 +132,33 @@ def test_a_missing_stopper_is_said_once_and_the_callback_pickles_without_its_wid
     assert run.score == 0.25
     copy = pickle.loads(pickle.dumps(cb))  # Tune saves its callbacks with the experiment
     assert copy.widget is None and copy.runs == {} and copy.metric == "loss"
+
+
+def test_a_callback_reused_for_a_second_experiment_starts_over_and_settling_keeps_end_times():
+    from ray.tune.experiment import Trial
+
+    w = LiveLossWidget(store=None)
+    cb = LiveLossCallback(w, metric="loss", mode="min")
+
+    ended_at = {}
+
+    def experiment(steps_by_trial):
+        trials = [Trial("fn", config={"k": k}, stub=True) for k in range(len(steps_by_trial))]
+        cb.setup(stop={})
+        cb.stopper.stop_all()
+        for trial, steps in zip(trials, steps_by_trial):
+            cb.on_trial_start(0, trials, trial)
+            for step in range(1, steps + 1):
+                done = step == steps and steps < max(steps_by_trial)  # Tune ended it early
+                cb.on_trial_result(0, trials, trial, {"loss": 1.0 / step, "training_iteration": step, "done": done})
+            cb.on_trial_complete(0, trials, trial)
+            ended_at[trial.trial_id] = w.runs[trial.trial_id].ended
+        cb.on_experiment_end(trials)
+        return trials
+
+    first = experiment([2, 20])
+    early = w.runs[first[0].trial_id]
+    assert early.status == "pruned"  # settled when the second trial went further
+    assert early.ended == ended_at[first[0].trial_id]  # and it keeps the time it ended
+    second = experiment([5])  # one trial, run to its end: compared with this experiment only
+    assert w.runs[second[0].trial_id].status == "finished"

@@ -229,3 +229,53 @@ def test_two_widgets_follow_one_study_and_either_one_stops_it():
     f2.stop()
     assert len(study.trials) == 2 and second.runs["trial-1"].status == "stopped"
     assert not type(study.pruner).__name__.startswith("_Control")  # the study's own pruner is back
+
+
+def test_ask_and_tell_stop_prunes_without_an_error_and_a_running_trial_is_not_the_best():
+    study = optuna.create_study()
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+    done = study.ask()
+    done.suggest_float("x", 0, 1)
+    done.report(0.5, 0)
+    study.tell(done, 0.5)
+    running = study.ask()
+    running.report(0.1, 0)  # better so far, but no result yet
+    f.poll_once()
+    w.flush()
+    assert w._view.run_table.best.value.count("trial-0") == 1  # Optuna's best_trial, not the running trial
+    lr = running.suggest_float("lr", 1e-3, 1.0)  # params suggested after a poll: the config follows
+    f.poll_once()
+    assert w.runs["trial-1"].config == {"lr": lr}
+    w.request_stop()
+    assert running.should_prune() is True  # Stop outside optimize(): Optuna refuses study.stop(); the trial is pruned
+    f.stop()
+
+
+def test_following_again_returns_the_same_follower_and_hyperband_is_left_alone():
+    study = optuna.create_study(pruner=optuna.pruners.HyperbandPruner())
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+    assert w.follow(study, poll=30) is f  # a cell run twice logs nothing twice
+    assert isinstance(study.pruner, optuna.pruners.HyperbandPruner)  # samplers filter trials by its type
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[f])
+    assert w.runs["trial-1"].history.counts() == {} and w.runs["trial-1"].status == "finished"
+    f.stop()
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+def test_multi_objective_values_in_trial_order_when_trials_end_out_of_order():
+    study = optuna.create_study(directions=["minimize", "minimize"])
+    w = LiveLossWidget(store=None)
+    f = w.follow(study, poll=30)
+    trials = [study.ask() for _ in range(3)]
+    study.tell(trials[1], (1.0, 1.5))
+    f.poll_once()  # trial 0 still runs: trial 1's values wait for it
+    study.tell(trials[2], (2.0, 2.5))
+    study.tell(trials[0], (0.0, 0.5))
+    f.poll_once()
+    f.stop()
+    run = w.runs[f"study {study.study_name}"]
+    assert run.history["value_0"].steps.tolist() == [0, 1, 2]
+    assert run.history["value_1"].values.tolist() == [0.5, 1.5, 2.5]
+    assert run.score is None and run.scored  # never "the best": it is every trial

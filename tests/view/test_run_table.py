@@ -27,10 +27,10 @@ def sweep(n: int, running: int = 1) -> LiveLossWidget:
 
 
 def comms_of(w: LiveLossWidget) -> int:
-    """The widgets (comms) the page holds for ``w``: everything reachable from it, with the run table's spare row
-    slots (other widgets' trailing frames in other tests do not count)."""
+    """The widgets (comms) the page holds for ``w``: everything reachable from it, with the run table's rows
+    (other widgets' trailing frames in other tests do not count)."""
     table = w._view.run_table
-    return sum(1 for _ in walk(w, [slot[0] for slot in table._slots]))
+    return sum(1 for _ in walk(w, [row[0] for row in table._rows.values()]))
 
 
 def test_three_hundred_runs_cost_one_page_of_rows():
@@ -120,3 +120,35 @@ def test_without_a_named_objective_nothing_is_ranked_or_muted():
     assert not any(sf.muted for series in frame.panels.values() for sf in series)
     table = w._view.run_table
     assert table.order == [f"r{k}" for k in range(12)] and table.best is None
+
+
+def test_a_box_belongs_to_its_run_whatever_the_order_does_meanwhile():
+    w = sweep(30, running=0)
+    table = w._view.run_table
+    box = table.checks[table.order[3]]
+    name = table.order[3]
+    r = w.run("new-trial")  # a running trial comes first: every row moves down one
+    r.log(loss=9.0)
+    w.flush()
+    assert table.order[4] == name
+    box.value = False  # the person's click, sent before the page moved
+    w.flush()
+    assert w._hidden == {name}
+
+
+def test_the_objectives_direction_sets_best_and_nothing_is_muted_before_a_score():
+    w = LiveLossWidget(store=None)
+    w.widget
+    w.rank_by("value", "max")
+    for k in range(10):
+        r = w.run(f"t{k}")
+        r.log(other=float(k))  # the objective's metric not logged yet: no run is the best
+        r.finish()
+    w.flush()
+    frame = w._builder.build(w._options())
+    assert [s.color for s in frame.runs] == list(range(10))
+    r = w.run("t10")
+    for v in (0.2, 0.9, 0.5):
+        r.log(value=v)
+    w.flush()
+    assert "0.9 @ 1" in w._view.run_table.row_html("t10")  # maximize: the max is best, whatever the name says
