@@ -51,7 +51,8 @@ def run_colors(summaries: Sequence[RunSummary], objective: Objective | None) -> 
     colours after those, and the rest :data:`~lossplot_widget.render.palette.MUTED` (hidden runs keep their own).
 
     >>> from lossplot_widget.core.run_summary import RunSummary
-    >>> rows = [RunSummary(f"t{i}", "finished", None, {}, i, False, 0.0, None, score=float(i)) for i in range(9)]
+    >>> rows = [RunSummary(f"t{i}", "finished", None, {}, i, False, 0.0, None, points=1, score=float(i))
+    ...         for i in range(9)]
     >>> rows[8].status = "running"
     >>> colors = run_colors(rows, Objective("loss", maximize=True))
     >>> [colors[f"t{i}"] for i in range(9)]
