@@ -44,9 +44,7 @@ returns the follower already running.
 from __future__ import annotations
 
 import math
-import threading
 import time
-import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -54,7 +52,7 @@ from typing import Any, Protocol
 from ..core.ranking import Objective
 from ..core.run import FAILED, FINISHED, FOLLOWED, PRUNED, RUNNING, STOPPED
 from .follower import FollowWarning
-from .polling import PollingThread
+from .polling import PolledSource
 
 __all__ = ["StudyFollower", "StudySink", "TrialUpdate", "is_study"]
 
@@ -123,8 +121,11 @@ class _ControlPruner:
         return getattr(self.pruner, name)
 
 
-class StudyFollower(PollingThread):
+class StudyFollower(PolledSource):
     """Polls an Optuna study from a background thread (see the module docstring); :meth:`stop` ends it.
+
+    A storage error is reported once per message (a :class:`~lossplot_widget.FollowWarning` and a note) and polling
+    goes on.
 
     Parameters
     ----------
@@ -138,6 +139,8 @@ class StudyFollower(PollingThread):
         ``control()`` waits while the widget is paused and returns whether Stop was clicked: given, the study's
         pruner is wrapped so Pause and Stop reach trials run in this kernel (restored by :meth:`stop`).
     """
+
+    warning = FollowWarning
 
     def __init__(
         self, sink: StudySink, study: Any, *, poll: float = 0.5, control: Callable[[], bool] | None = None,
@@ -166,12 +169,10 @@ class StudyFollower(PollingThread):
         self._control = control
         self._pruner: _ControlPruner | None = None
         super().__init__(f"optuna:{study.study_name}")
-        self._polling = threading.Lock()
         #: what ``follow()`` was given (a study, or a storage and a name): following it again returns this follower
         self.key: tuple[object, ...] | None = None
         self.points = 0
         self.polls = 0
-        self.errors: list[str] = []
         sink.set_objective(Objective.of(self.metrics[0], directions[0]))
         if control is not None and not self.multi and _wrappable(study.pruner):
             # last: nothing after it can fail and leave the study wrapped. A second widget following the study
@@ -201,18 +202,8 @@ class StudyFollower(PollingThread):
         self._pruner = None
         super().stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set() and self._sink() is not None:
-            try:
-                self.poll_once()
-            except Exception as exc:  # a storage error: reported once per message; polling goes on
-                self._report(f"follow(study {self.study.study_name!r}): {type(exc).__name__}: {exc}")
-            self._stop.wait(self.poll)
-
-    def poll_once(self) -> int:
-        """Read the study's trials and hand what is new to the widget; return the points delivered."""
-        with self._polling:
-            return self._poll()
+    def _failure(self, exc: BaseException) -> str:  # a storage error
+        return f"follow(study {self.study.study_name!r}): {type(exc).__name__}: {exc}"
 
     def _poll(self) -> int:
         sink = self._sink()
@@ -287,15 +278,6 @@ class StudyFollower(PollingThread):
             "failed (Optuna keeps no reason: see the log of the process that ran it)" if status == FAILED else None,
             scored=True,
         )
-
-    def _report(self, message: str) -> None:
-        if message in self.errors:
-            return
-        self.errors.append(message)
-        warnings.warn(message, FollowWarning, stacklevel=2)
-        sink = self._sink()
-        if sink is not None:
-            sink.note(message)
 
     def __repr__(self) -> str:
         return f"StudyFollower({self.study.study_name!r}, running={self.running})"

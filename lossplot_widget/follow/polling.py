@@ -12,8 +12,11 @@ False
 from __future__ import annotations
 
 import threading
+import warnings
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["PollingThread"]
+__all__ = ["PolledSource", "PollingThread"]
 
 
 class PollingThread:
@@ -49,3 +52,53 @@ class PollingThread:
 
     def _wake(self) -> None:
         """Cut the thread's wait short (after :meth:`stop` set the stop flag)."""
+
+
+class PolledSource(PollingThread):
+    """A source read in whole polls (a run store, an Optuna study): :meth:`_poll` reads what is new and hands it to
+    the sink; one poll at a time (the thread's and a direct :meth:`poll_once`); a failure of a kind in
+    :attr:`failures` is reported once per message (a ``warning`` and a note on the widget) and polling goes on.
+
+    Subclasses set ``poll`` (seconds), ``_sink`` (a weak reference to the sink, which has ``note(text)``),
+    ``warning`` (the warning category) and write :meth:`_poll` and :meth:`_failure`.
+    """
+
+    poll: float
+    _sink: Callable[[], Any]
+    warning: type[Warning] = UserWarning
+    failures: tuple[type[BaseException], ...] = (Exception,)
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self._polling = threading.Lock()  # one poll at a time (the thread's and a direct call)
+        #: the failures reported so far (each message once)
+        self.errors: list[str] = []
+
+    def _loop(self) -> None:
+        while not self._stop.is_set() and self._sink() is not None:
+            try:
+                self.poll_once()
+            except self.failures as exc:  # reported once per message; polling goes on
+                self._report(self._failure(exc))
+            self._stop.wait(self.poll)
+
+    def poll_once(self) -> int:
+        """Read what is new and hand it to the widget; return the points read."""
+        with self._polling:
+            return self._poll()
+
+    def _poll(self) -> int:
+        raise NotImplementedError
+
+    def _failure(self, exc: BaseException) -> str:
+        """The message reporting ``exc``."""
+        raise NotImplementedError
+
+    def _report(self, message: str) -> None:
+        if message in self.errors:
+            return
+        self.errors.append(message)
+        warnings.warn(message, self.warning, stacklevel=2)
+        sink = self._sink()
+        if sink is not None:
+            sink.note(message)

@@ -19,16 +19,14 @@ script run twice) are told apart by their start.
 from __future__ import annotations
 
 import os
-import threading
 import time
-import warnings
 import weakref
 from collections import Counter
 from typing import Protocol
 
 from ..store.db import Columns, RunStore, StoredRun, StoreError
 from .follower import FollowWarning
-from .polling import PollingThread
+from .polling import PolledSource
 
 __all__ = ["StoreFollower", "StoreSink", "is_store"]
 
@@ -59,8 +57,11 @@ class StoreSink(Protocol):
         ...
 
 
-class StoreFollower(PollingThread):
+class StoreFollower(PolledSource):
     """Polls a run store from a background thread (see the module docstring); :meth:`stop` ends it."""
+
+    warning = FollowWarning
+    failures = (StoreError,)  # reported once per kind of failure; polling goes on
 
     def __init__(
         self, sink: StoreSink, path: str | os.PathLike[str], *, poll: float = 0.25, start: bool = True
@@ -75,25 +76,13 @@ class StoreFollower(PollingThread):
         self._seen: dict[int, tuple[object, ...]] = {}
         self._keys: dict[int, str] = {}  # run id -> its name in the widget
         super().__init__(self.path)
-        self._polling = threading.Lock()  # one poll at a time (the thread's and a direct call)
         self.points = 0
         self.polls = 0
-        self.errors: list[str] = []
         if start:
             self.start()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set() and self._sink() is not None:
-            try:
-                self.poll_once()
-            except StoreError as exc:  # reported once per kind of failure; polling goes on
-                self._report(f"follow({self.path!r}): {exc}")
-            self._stop.wait(self.poll)
-
-    def poll_once(self) -> int:
-        """Read what is new in the store and hand it to the widget; return the points read."""
-        with self._polling:
-            return self._poll()
+    def _failure(self, exc: BaseException) -> str:
+        return f"follow({self.path!r}): {exc}"
 
     def _poll(self) -> int:
         sink = self._sink()
@@ -127,15 +116,6 @@ class StoreFollower(PollingThread):
         if n or chunks:
             sink.request_frame()
         return n
-
-    def _report(self, message: str) -> None:
-        if message in self.errors:
-            return
-        self.errors.append(message)
-        warnings.warn(message, FollowWarning, stacklevel=2)
-        sink = self._sink()
-        if sink is not None:
-            sink.note(message)
 
     def __repr__(self) -> str:
         return f"StoreFollower({self.path!r}, running={self.running})"

@@ -279,3 +279,26 @@ def test_multi_objective_values_in_trial_order_when_trials_end_out_of_order():
     assert run.history["value_0"].steps.tolist() == [0, 1, 2]
     assert run.history["value_1"].values.tolist() == [0.5, 1.5, 2.5]
     assert run.score is None and run.scored  # never "the best": it is every trial
+
+
+def test_a_storage_error_is_reported_once_and_polling_goes_on():
+    from lossplot_widget import FollowWarning
+
+    study = optuna.create_study()
+    w = LiveLossWidget(store=None)
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("database is gone")
+
+    with pytest.warns(FollowWarning, match="database is gone"):
+        f = w.follow(study, poll=0.02)
+        study.get_trials = broken  # the storage fails from now on
+        deadline = time.monotonic() + 20
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    f.stop()
+    assert len(calls) >= 3  # polling went on after the failure
+    assert len(f.errors) == 1 and "database is gone" in f.errors[0]  # reported once
+    assert any("database is gone" in n for n in w._notes)
