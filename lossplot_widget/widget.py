@@ -381,6 +381,11 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
         run = self._runs.shown(create=False)
         return None if run is None else run.history.last_step
 
+    def _current_run(self) -> str | None:
+        """The run the control label's step belongs to, where several are shown (a sweep's trial)."""
+        run = self._runs.shown(create=False)
+        return None if run is None or len(self._runs) < 2 else run.name
+
     def _control_event(self, event: str) -> None:
         """A control scope ended (its cell, its ``with w:`` block, its thread): so does the implicit run."""
         if event == "end":
@@ -493,7 +498,7 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
     def _open_view(self) -> None:
         view = self._view = PlotView(
             self.frame_options(), height=self.height, control=self.loop_control, current_step=self._current_step,
-            on_change=self._view_changed, on_run_visible=self.set_run_visible,
+            current_run=self._current_run, on_change=self._view_changed, on_run_visible=self.set_run_visible,
             downloads=Downloads(self._runs, lambda: self._svg()[0]),
             store=None if self._store is None else self._store.store.path,
         )

@@ -171,8 +171,6 @@ class StudyFollower(PolledSource):
         super().__init__(f"optuna:{study.study_name}")
         #: what ``follow()`` was given (a study, or a storage and a name): following it again returns this follower
         self.key: tuple[object, ...] | None = None
-        self.points = 0
-        self.polls = 0
         sink.set_objective(Objective.of(self.metrics[0], directions[0]))
         if control is not None and not self.multi and _wrappable(study.pruner):
             # last: nothing after it can fail and leave the study wrapped. A second widget following the study
@@ -205,10 +203,7 @@ class StudyFollower(PolledSource):
     def _failure(self, exc: BaseException) -> str:  # a storage error
         return f"follow(study {self.study.study_name!r}): {type(exc).__name__}: {exc}"
 
-    def _poll(self) -> int:
-        sink = self._sink()
-        if sink is None:
-            return 0
+    def _poll(self, sink: StudySink) -> int:
         now = time.time()
         n = 0
         changed = False
@@ -228,8 +223,6 @@ class StudyFollower(PolledSource):
             n += sink.ingest_trial(f"trial-{trial.number}", self._update(trial, status, now))
         if self.multi:
             n += self._multi_values(sink, trials, now)
-        self.polls += 1
-        self.points += n
         if changed:
             sink.request_frame()
         return n

@@ -60,7 +60,8 @@ class PolledSource(PollingThread):
     :attr:`failures` is reported once per message (a ``warning`` and a note on the widget) and polling goes on.
 
     Subclasses set ``poll`` (seconds), ``_sink`` (a weak reference to the sink, which has ``note(text)``),
-    ``warning`` (the warning category) and write :meth:`_poll` and :meth:`_failure`.
+    ``warning`` (the warning category) and write :meth:`_poll` and :meth:`_failure`. :attr:`polls` and
+    :attr:`points` count the polls made while the widget lived and the points they read.
     """
 
     poll: float
@@ -73,6 +74,9 @@ class PolledSource(PollingThread):
         self._polling = threading.Lock()  # one poll at a time (the thread's and a direct call)
         #: the failures reported so far (each message once)
         self.errors: list[str] = []
+        #: polls made (while the widget lived) and the points they read
+        self.polls = 0
+        self.points = 0
 
     def _loop(self) -> None:
         while not self._stop.is_set() and self._sink() is not None:
@@ -85,9 +89,16 @@ class PolledSource(PollingThread):
     def poll_once(self) -> int:
         """Read what is new and hand it to the widget; return the points read."""
         with self._polling:
-            return self._poll()
+            sink = self._sink()
+            if sink is None:  # the widget is gone: nothing to hand over
+                return 0
+            n = self._poll(sink)
+            self.polls += 1
+            self.points += n
+            return n
 
-    def _poll(self) -> int:
+    def _poll(self, sink: Any) -> int:
+        """Read what is new, hand it to ``sink``; return the points read."""
         raise NotImplementedError
 
     def _failure(self, exc: BaseException) -> str:

@@ -67,6 +67,7 @@ class HistorySink:
         run = self.runs.adopt(name, status=stored.status)
         run.source = "store"
         run.config.update(stored.config)
+        run.score, run.scored = stored.score, stored.scored
         if (run.status, run.ended, run.error) != (stored.status, stored.ended, stored.error):
             run.status, run.ended, run.error = stored.status, stored.ended, stored.error
             self.runs.changed()

@@ -76,18 +76,13 @@ class StoreFollower(PolledSource):
         self._seen: dict[int, tuple[object, ...]] = {}
         self._keys: dict[int, str] = {}  # run id -> its name in the widget
         super().__init__(self.path)
-        self.points = 0
-        self.polls = 0
         if start:
             self.start()
 
     def _failure(self, exc: BaseException) -> str:
         return f"follow({self.path!r}): {exc}"
 
-    def _poll(self) -> int:
-        sink = self._sink()
-        if sink is None:
-            return 0
+    def _poll(self, sink: StoreSink) -> int:
         if self._store is None:
             self._store = RunStore(self.path, readonly=True)
         store = self._store
@@ -107,12 +102,10 @@ class StoreFollower(PolledSource):
                 key = stored.name if names[stored.name] == 1 and stored.name not in taken else \
                     f"{stored.name} ({time.strftime('%m-%d %H:%M', time.localtime(stored.started))} #{rid})"
                 self._keys[rid] = key
-            facts = (stored.status, stored.ended, stored.error, repr(stored.config))
+            facts = (stored.status, stored.ended, stored.error, repr(stored.config), stored.score, stored.scored)
             if rid in by_run or self._seen.get(rid) != facts:
                 n += sink.ingest_stored(key, stored, by_run.get(rid, {}))
                 self._seen[rid] = facts
-        self.polls += 1
-        self.points += n
         if n or chunks:
             sink.request_frame()
         return n

@@ -42,14 +42,16 @@ from .codec import decode, encode
 
 __all__ = ["Chunk", "RunRow", "RunStore", "StoreError", "StoredRun", "encode_points", "process_tag"]
 
-SCHEMA_VERSION = "1"
+#: 2: ``runs.score`` and ``runs.scored`` (a sweep's engine-given score); a version-1 file gains them when opened
+#: for writing, and reads as unscored where it cannot be
+SCHEMA_VERSION = "2"
 CRASHED = "crashed"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, project TEXT, config TEXT, status TEXT, error TEXT,
     started REAL, ended REAL, t0 REAL, host TEXT, pid INTEGER, ptag TEXT, updated REAL, summary TEXT,
-    points INTEGER DEFAULT 0
+    points INTEGER DEFAULT 0, score REAL, scored INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS metrics (
     id INTEGER PRIMARY KEY, run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL,
@@ -147,6 +149,10 @@ class StoredRun:
     summary: dict[str, list[float]] = field(default_factory=dict)
     host: str = ""
     pid: int = 0
+    #: the score a sweep's engine gave the run (see :attr:`~lossplot_widget.core.run.Run.score`)
+    score: float | None = None
+    #: the engine judges the run (no score yet: not judged by its points either)
+    scored: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,8 @@ class RunRow:
     summary: dict[str, list[float]]
     points: int
     t0: float | None = None
+    score: float | None = None
+    scored: bool = False
 
 
 #: one chunk to insert: ``(run id, metric, steps blob, epochs blob, times blob, values blob, n)``
@@ -178,6 +186,11 @@ def _json(value: Any) -> str:
         return json.dumps(value, default=_plain)
     except (TypeError, ValueError):  # e.g. a dict with tuple keys: keys as strings
         return json.dumps(_string_keys(value), default=_plain)
+
+
+def _finite(value: float | None) -> float | None:
+    """A score as SQLite keeps it (NaN, which SQLite stores as NULL anyway, and infinities: no score)."""
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def _string_keys(value: Any) -> Any:
@@ -245,7 +258,17 @@ class RunStore:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
-        db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+        for column, kind in (("score", "REAL"), ("scored", "INTEGER DEFAULT 0")):
+            if column not in have:  # a file of schema version 1
+                try:
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process added it first: fine
+                        raise
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None or not str(row[0]).isdigit() or int(row[0]) < int(SCHEMA_VERSION):  # written only when older
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def close(self) -> None:
         with self._lock:
@@ -309,11 +332,13 @@ class RunStore:
     @staticmethod
     def _stored(row: Sequence[Any]) -> StoredRun:
         (rid, name, project, config, status, error, started, ended, t0, host, pid, _ptag, _updated, summary,
-         points) = row
+         points) = row[:15]
+        score, scored = row[15:17] if len(row) >= 17 else (None, 0)  # a version-1 file opened read-only
         return StoredRun(
             id=rid, name=name, project=project or "", config=json.loads(config or "{}"), status=status or "",
             error=error, started=started or 0.0, ended=ended, t0=t0, points=points or 0,
             summary=json.loads(summary or "{}"), host=host or "", pid=pid or 0,
+            score=None if score is None else float(score), scored=bool(scored),
         )
 
     def read(self, run_id: int, metrics: Iterable[str] | None = None) -> dict[str, Columns]:
@@ -385,9 +410,9 @@ class RunStore:
                     for r in rows:
                         db.execute(
                             "UPDATE runs SET status = ?, error = ?, ended = ?, config = ?, summary = ?, points = ?,"
-                            " t0 = coalesce(?, t0), updated = ? WHERE id = ?",
+                            " t0 = coalesce(?, t0), updated = ?, score = ?, scored = ? WHERE id = ?",
                             (r.status, r.error, r.ended, _json(r.config), _json(r.summary), r.points, r.t0, now,
-                             r.id))
+                             _finite(r.score), int(r.scored), r.id))
                     db.execute("COMMIT")
                 except BaseException:
                     if db.in_transaction:  # a failed COMMIT may have rolled back already

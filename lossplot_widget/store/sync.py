@@ -126,6 +126,7 @@ class StoreSync:
         run.source = PAST  # not written from here unless continued (see load)
         run.config.update(s.config)
         run.error, run.started, run.ended = s.error, s.started, s.ended
+        run.score, run.scored = s.score, s.scored  # a past sweep ranks as its engine judged it
         run.saved_stats = {name: _stats(row) for name, row in s.summary.items()}
         self.past[key] = s
         return run
@@ -248,7 +249,7 @@ class StoreSync:
             if new or facts != self._facts.get(run):
                 points = sum(int(row[0]) for row in summary.values())
                 rows.append((run, facts, RunRow(rid, facts[0], facts[1], facts[2], run.config, dict(summary), points,
-                                                facts[4])))
+                                                facts[4], facts[5], facts[6])))
         chunks = [(self._ids[run], name, *encode(*cols), b - a) for run, name, a, b, cols in slices]
         if not rows and not chunks:
             return 0
@@ -281,7 +282,7 @@ class StoreSync:
 
     @staticmethod
     def _row_facts(run: Run) -> tuple[Any, ...]:
-        return (run.status, run.error, run.ended, repr(run.config), run.history.t0)
+        return (run.status, run.error, run.ended, repr(run.config), run.history.t0, run.score, run.scored)
 
     def _fail(self, exc: StoreError) -> None:
         if exc.kind == "locked":

@@ -43,11 +43,18 @@ class ControlBar:
         The run state the buttons act on (and whose events the label shows).
     current_step : callable
         The latest logged step, for the "paused at step N" label.
+    current_run : callable, optional
+        The name of the run that step belongs to where the widget shows several (``None``: one run), so the
+        label says which: "stopped at step 19 of trial-12".
     """
 
-    def __init__(self, control: LoopControl, current_step: Callable[[], int | None]) -> None:
+    def __init__(
+        self, control: LoopControl, current_step: Callable[[], int | None],
+        current_run: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.control = control
         self._current_step = current_step
+        self._current_run = current_run
         self.stop = widgets.Button(
             description=STOP_LABEL, tooltip="Stop the training run at its next step",
             layout=widgets.Layout(width="30px", padding="0"),
@@ -82,6 +89,8 @@ class ControlBar:
     # ------------------------------------------------------------ run events (main or training thread)
     def _on_event(self, event: str) -> None:
         step = self._current_step()
+        run = self._current_run()
+        at = f"step {step}" if run is None else f"step {step} of {run}"
         scope = self.control.scope
         self._waiting = (
             self.mechanism not in LIVE_SETTINGS and scope is not None and scope.thread is threading.main_thread()
@@ -89,11 +98,11 @@ class ControlBar:
         if event in ("begin", "resumed"):
             self._state = "running"
         elif event == "paused":
-            self._state = f"paused at step {step}"
+            self._state = f"paused at {at}"
         elif event == "stopping":
             self._state = "stopping…"
         elif event == "stopped":
-            self._state = f"stopped at step {step}"
+            self._state = f"stopped at {at}"
         elif event == "end":
             scope = self.control.last_scope
             self._state = self._state if scope is not None and scope.stop_seen else ""

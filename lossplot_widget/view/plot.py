@@ -58,6 +58,8 @@ class PlotView:
         What Stop and Pause act on.
     current_step : callable
         The latest logged step (for the control label).
+    current_run : callable, optional
+        The name of the run of that step where several are shown (``None``: one run).
     on_change : callable
         ``on_change(now)``: the zoom or the folded panels changed (``now``: draw at once).
     on_run_visible : callable
@@ -70,6 +72,7 @@ class PlotView:
         self, options: FrameOptions, *, height: str, control: LoopControl, current_step: Callable[[], int | None],
         on_change: ZoomCallback, on_run_visible: Callable[[str, bool], None] = lambda run, visible: None,
         downloads: Downloads | None = None, store: str | None = None,
+        current_run: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.height = height
         # one compact line at 800 px: symbols and short words, every control explained by its tooltip
@@ -114,7 +117,8 @@ class PlotView:
         self.run_table = RunTable(on_run_visible, store)  # shown while runs are compared
         self.panel_box = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.progress = ProgressBar()  # done / total, steps/s, ETA; hidden without a total
-        self.control_bar = ControlBar(control, current_step)  # Stop, Pause and which mechanism delivers them
+        # Stop, Pause and which mechanism delivers them
+        self.control_bar = ControlBar(control, current_step, current_run)
         self.zoom = ZoomControl(on_change)  # pan/zoom toggle, reset; the x range each panel shows
         self.downloads = downloads
         links = [] if downloads is None else [downloads.html]

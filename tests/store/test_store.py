@@ -355,3 +355,70 @@ def test_odd_configs_are_stored_and_remove_run_keeps_the_store_whole(tmp_path):
     (run,) = RunStore(path).runs()
     assert run.status == "finished" and run.points == 10
     assert run.config["milestones"] == {"(0, 10)": 0.1} and run.config["arr"] == [0, 1, 2]
+
+
+SWEEP = """
+import sys
+from lossplot_widget import LiveLossWidget
+w = LiveLossWidget(store=sys.argv[1], project="sweep")
+# (name, losses, the engine's score): by their points t1 would be best; by their scores t2 is
+for name, losses, score in (("t0", [3.0, 2.0], 1.5), ("t1", [2.0, 0.1], 0.9), ("t2", [1.0, 0.5], 0.2),
+                            ("t3", [4.0], None)):
+    with w.run(name):
+        for v in losses:
+            w.log(loss=v)
+        w.runs[name].score, w.runs[name].scored = score, True  # as the Ray Tune callback sets them
+w.close()
+"""
+
+
+def test_a_sweep_s_scores_are_stored_and_a_past_sweep_ranks_by_them(tmp_path):
+    from lossplot_widget.core.ranking import ranked
+
+    path = tmp_path / "runs.sqlite"
+    _elsewhere(SWEEP, path)
+    stored = {r.name: (r.score, r.scored) for r in RunStore(path).runs()}
+    assert stored == {"t0": (1.5, True), "t1": (0.9, True), "t2": (0.2, True), "t3": (None, True)}
+    w = LiveLossWidget(store=path, project="sweep")
+    assert {k.split(" (")[0]: (r.score, r.scored) for k, r in w.runs.items()} == stored
+    w.rank_by("loss", "min")
+    order = [s.name.split(" (")[0] for s in ranked(w._build().runs, w.objective)]
+    assert order == ["t2", "t1", "t0", "t3"]  # by the scores (points alone would put t1 first); t3 has no result
+    key = _past(w, "t2")
+    w.set_run_visible(key)  # its points read: the score stays
+    assert w.runs[key].score == 0.2 and w.runs[key].history["loss"].values.tolist() == [1.0, 0.5]
+    follower = LiveLossWidget(store=None)  # a store followed from elsewhere carries the scores too
+    f = follower.follow(path, poll=0.1)
+    f.poll_once()
+    f.stop()
+    assert {k: (r.score, r.scored) for k, r in follower.runs.items()} == stored
+
+
+V1_RUNS = """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, project TEXT, config TEXT, status TEXT, error TEXT,
+    started REAL, ended REAL, t0 REAL, host TEXT, pid INTEGER, ptag TEXT, updated REAL, summary TEXT,
+    points INTEGER DEFAULT 0
+);
+INSERT INTO meta VALUES ('schema', '1');
+INSERT INTO runs (name, project, config, status, started, points) VALUES ('old', 'p', '{"lr": 0.1}', 'finished', 1.0, 0);
+"""
+
+
+def test_a_store_of_schema_1_is_read_as_is_and_gains_scores_when_written(tmp_path):
+    from lossplot_widget.store.db import SCHEMA_VERSION, RunRow
+
+    path = tmp_path / "v1.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(V1_RUNS)
+    db.close()
+    (old,) = RunStore(path, readonly=True).runs()  # read-only: nothing added, the row reads unscored
+    assert (old.name, old.config, old.score, old.scored) == ("old", {"lr": 0.1}, None, False)
+    store = RunStore(path)  # opened for writing: the columns are added, the rows kept
+    assert SCHEMA_VERSION == "2"
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    store.write([RunRow(old.id, "finished", None, 2.0, {"lr": 0.1}, {}, 0, None, 0.25, True)], [])
+    (again,) = RunStore(path).runs()
+    assert (again.score, again.scored, again.ended) == (0.25, True, 2.0)
+    store.write([RunRow(old.id, "finished", None, 2.0, {}, {}, 0, None, float("nan"), True)], [])
+    assert RunStore(path).runs()[0].score is None  # NaN is no score

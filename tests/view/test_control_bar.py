@@ -66,3 +66,25 @@ def test_status_says_settings_wait_for_the_cell_where_only_stop_and_pause_are_li
     assert WAITING_TEXT not in bar.status.value and bar.status.value.endswith("●</span></span>")
     assert "running" in bar.status.value  # ... and the tooltip
     bar.close()
+
+
+def test_the_label_names_the_run_of_its_step_where_several_are_shown(recorder):
+    """With several runs (a sweep's trials) "stopped at step 19" alone does not say whose step it is."""
+    w = LiveLossWidget(store=None)
+    w.widget
+    bar = w._view.control_bar
+    with w.run("a"):
+        for _ in range(3):
+            w.log(loss=1.0)
+    with w.run("trial-2"):
+        for _ in range(5):
+            w.log(loss=1.0)
+        bar.stop.click()
+        assert w.should_stop and "stopped at step 4 of trial-2" in bar.status.value
+    one = LiveLossWidget(store=None)  # one run: the step says enough
+    one.widget
+    one.log(loss=1.0)
+    one._view.control_bar.stop.click()
+    assert one.should_stop  # the loop sees the Stop: the label says where it stopped
+    label = one._view.control_bar.status.value
+    assert "stopped at step 0" in label and "stopped at step 0 of" not in label
