@@ -67,9 +67,9 @@ class HistorySink:
         run = self.runs.adopt(name, status=stored.status)
         run.source = "store"
         run.config.update(stored.config)
-        run.score, run.scored = stored.score, stored.scored
-        if (run.status, run.ended, run.error) != (stored.status, stored.ended, stored.error):
-            run.status, run.ended, run.error = stored.status, stored.ended, stored.error
+        facts = (stored.status, stored.ended, stored.error, stored.score, stored.scored)
+        if (run.status, run.ended, run.error, run.score, run.scored) != facts:  # the run table shows them
+            run.status, run.ended, run.error, run.score, run.scored = facts
             self.runs.changed()
         run.started = stored.started
         h = run.history

@@ -374,6 +374,7 @@ w.close()
 
 def test_a_sweep_s_scores_are_stored_and_a_past_sweep_ranks_by_them(tmp_path):
     from lossplot_widget.core.ranking import ranked
+    from lossplot_widget.store.db import RunRow
 
     path = tmp_path / "runs.sqlite"
     _elsewhere(SWEEP, path)
@@ -389,9 +390,14 @@ def test_a_sweep_s_scores_are_stored_and_a_past_sweep_ranks_by_them(tmp_path):
     assert w.runs[key].score == 0.2 and w.runs[key].history["loss"].values.tolist() == [1.0, 0.5]
     follower = LiveLossWidget(store=None)  # a store followed from elsewhere carries the scores too
     f = follower.follow(path, poll=0.1)
-    f.poll_once()
     f.stop()
+    f.poll_once()
     assert {k: (r.score, r.scored) for k, r in follower.runs.items()} == stored
+    t3 = RunStore(path).latest("t3")  # its engine scores it later: the followed run and its table row follow
+    before = follower._runs.structure
+    RunStore(path).write([RunRow(t3.id, t3.status, None, t3.ended, {}, t3.summary, t3.points, None, 0.05, True)], [])
+    f.poll_once()
+    assert follower.runs["t3"].score == 0.05 and follower._runs.structure > before
 
 
 V1_RUNS = """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
