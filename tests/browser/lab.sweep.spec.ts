@@ -35,17 +35,20 @@ labTest('Pause holds and Stop ends an Optuna study optimized in a blocking cell 
     timeout: 90_000
   }).toBe(true);
   await expect(running).toBeVisible({ timeout: 30_000 });
-  const points = async () => Number(await running.getAttribute('data-points'));
-
   await root.locator('.lossplot-pause').click();
   await page.waitForTimeout(1500); // the trial reaches its next should_prune() and waits there
+  // the held trial, by name: the first running row may be another trial once it ends
+  const trial = root.locator(`.lossplot-run[data-run="${await running.getAttribute('data-run')}"]`);
+  const points = async () => Number(await trial.getAttribute('data-points'));
   const held = await points();
   const rows = await root.locator('.lossplot-run').count();
   await page.waitForTimeout(2000);
   expect(await points()).toBe(held); // nothing reported while paused
   expect(await root.locator('.lossplot-run').count()).toBe(rows); // and no trial started
   await root.locator('.lossplot-pause').click(); // Resume
-  await expect.poll(points, { timeout: 30_000 }).toBeGreaterThan(held);
+  // the held trial goes on; held at its last step (20 of 20 points) it ends instead, and the next trial starts
+  const goesOn = async () => (await points()) > held || (await root.locator('.lossplot-run').count()) > rows;
+  await expect.poll(goesOn, { timeout: 30_000 }).toBe(true);
 
   await root.locator('.lossplot-stop').click();
   await waitForNotebookDone(page, 60_000);
