@@ -378,12 +378,12 @@ class LiveLossWidget(StopPauseMixin, ExportMixin, FollowMixin, DrawingTraits, wi
             raise KeyError(f"no run named {name!r}; runs: {list(self._runs)}")
 
     def _current_step(self) -> int | None:
-        run = self._runs.shown(create=False)
+        run = self._runs.controlled()
         return None if run is None else run.history.last_step
 
     def _current_run(self) -> str | None:
         """The run the control label's step belongs to, where several are shown (a sweep's trial)."""
-        run = self._runs.shown(create=False)
+        run = self._runs.controlled()
         return None if run is None or len(self._runs) < 2 else run.name
 
     def _control_event(self, event: str) -> None:

@@ -154,6 +154,16 @@ class RunSet(Mapping[str, Run]):
         run = self._started or self._implicit or self._latest
         return run if run is not None or not create else self.active()
 
+    def controlled(self) -> Run | None:
+        """The run Stop and Pause reach now: the shown one (see :meth:`shown`) while it runs, else the running run
+        that began last (a followed sweep's trial), else the shown one; ``None`` before any run."""
+        with self.lock:
+            shown = self.shown(create=False)
+            if shown is not None and shown.status == RUNNING:
+                return shown
+            running = [r for r in self._runs.values() if r.status == RUNNING]
+            return max(running, key=lambda r: r.started) if running else shown
+
     def implicit(self, name: str | None = None) -> Run:
         """The implicit run, made now if there is none."""
         with self.lock:

@@ -164,6 +164,28 @@ def test_stop_ends_the_study_in_this_kernel():
     assert not type(study.pruner).__name__.startswith("_Control")  # the study's own pruner is back
 
 
+def test_the_stop_label_names_the_trial_stop_reached():
+    """"stopped at step 1 of trial-2": the running trial, not the first run the widget drew."""
+    study = optuna.create_study()
+    w = LiveLossWidget(store=None)
+    w.widget
+    f = w.follow(study, poll=30)
+
+    def objective(trial):
+        for step in range(5):
+            trial.report(float(step), step)
+            if trial.number == 2 and step == 1:
+                f.poll_once()  # the follower has drawn the running trial (it polls every 0.1 s in a notebook)
+                w.request_stop()
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return 1.0
+
+    study.optimize(objective, n_trials=10)
+    f.stop()
+    assert "stopped at step 1 of trial-2" in w._view.control_bar.status.value
+
+
 def test_pause_holds_the_trial_until_resume():
     study = optuna.create_study()
     w = LiveLossWidget(store=None)
